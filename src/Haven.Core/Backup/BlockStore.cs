@@ -1,0 +1,63 @@
+using System.Security.Cryptography;
+using Haven.Core.Chunking;
+using Haven.Core.Repository;
+using Haven.Core.Snapshots;
+
+namespace Haven.Core.Backup;
+
+/// <summary>
+/// Stores content as fixed-size blocks (SQLite pages, or blocks of a plain file): each block is a
+/// chunk named by its keyed hash and stored only if the repository lacks it; the blocks' ids form
+/// the snapshot's page map; a SHA-256 of the whole content is kept for verification at restore.
+/// </summary>
+internal static class BlockStore
+{
+    /// <summary>Reads block <c>number</c> (0-based) into the span; the last block of a plain file may be short.</summary>
+    public delegate void BlockReader(long number, Span<byte> block);
+
+    public static ContentInfo Store(
+        LocalRepository repository, PackWriter writer, int blockSize, long size, BlockReader read, BackupRequest request)
+    {
+        var index = repository.Index;
+        byte[] key = repository.ChunkIdKey.ToArray();
+        var builder = new PageMap.Builder(node => StoreChunk(node.Span, ChunkType.Tree));
+        using var digest = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        byte[] buffer = new byte[blockSize];
+        long blocks = (size + blockSize - 1) / blockSize;
+        for (long number = 0; number < blocks; number++)
+        {
+            var block = buffer.AsSpan(0, (int)Math.Min(blockSize, size - (number * blockSize)));
+            read(number, block);
+            digest.AppendData(block);
+            builder.Add(StoreChunk(block, ChunkType.Page));
+            if ((number & 0xFFF) == 0xFFF)
+            {
+                request.CancellationToken.ThrowIfCancellationRequested();
+                request.Progress?.Report(new Progress("backup", number + 1, blocks));
+            }
+        }
+
+        request.Progress?.Report(new Progress("backup", blocks, blocks));
+        var (root, depth) = builder.Finish();
+        return new ContentInfo
+        {
+            Size = size,
+            Sha256 = Convert.ToHexStringLower(digest.GetHashAndReset()),
+            BlockSize = blockSize,
+            Blocks = blocks,
+            PageMapRoot = root?.ToString() ?? "",
+            PageMapDepth = depth,
+        };
+
+        ChunkId StoreChunk(ReadOnlySpan<byte> content, ChunkType type)
+        {
+            var id = ChunkId.Compute(key, content);
+            if (!index.ContainsKey(id))
+            {
+                writer.Add(id, type, content);
+            }
+
+            return id;
+        }
+    }
+}

@@ -1,0 +1,49 @@
+using System.Diagnostics;
+using Haven.Core.Repository;
+using Haven.Core.Snapshots;
+
+namespace Haven.Core.Backup;
+
+/// <summary>
+/// Stores a single file's bytes as they are, in 4 KiB blocks. Used for what SQLite cannot read,
+/// such as a damaged database about to be replaced by a restore: it is kept, not judged.
+/// </summary>
+internal static class RawFileBackup
+{
+    public const int BlockSize = 4096;
+
+    public static Manifest RunLocked(LocalRepository repository, string filePath, BackupRequest request)
+    {
+        var stopwatch = Stopwatch.StartNew();
+        string path = Path.GetFullPath(filePath);
+        using var writer = new PackWriter(repository, repository.Cipher);
+        using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+        DateTime time = repository.Time.GetUtcNow().UtcDateTime;
+        long size = RandomAccess.GetLength(handle);
+        var content = BlockStore.Store(
+            repository, writer, BlockSize, size, (number, block) => RandomAccess.Read(handle, block, number * BlockSize), request);
+        writer.Flush();
+        long indexBytes = repository.WriteIndexFile(writer.Finished);
+        var manifest = new Manifest
+        {
+            Id = LocalRepository.NewSnapshotId(),
+            Time = time,
+            Trigger = request.Trigger,
+            Reason = request.Reason,
+            Tags = request.Tags,
+            Host = Environment.MachineName,
+            ToolVersion = HavenVersion.Current,
+            Source = new SourceInfo("file", path, Path.GetFileName(path)),
+            Content = content,
+            Stats = new SnapshotStats
+            {
+                AddedBytes = writer.BytesWritten + indexBytes,
+                NewChunks = writer.ChunksAdded,
+                Chunks = content.Blocks,
+                DurationSeconds = stopwatch.Elapsed.TotalSeconds,
+            },
+        };
+        repository.WriteSnapshot(manifest);
+        return manifest;
+    }
+}

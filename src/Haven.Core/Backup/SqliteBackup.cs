@@ -1,0 +1,78 @@
+using System.Diagnostics;
+using System.Security.Cryptography;
+using Haven.Core.Chunking;
+using Haven.Core.Repository;
+using Haven.Core.Snapshots;
+using Haven.Core.Sources.Sqlite;
+
+namespace Haven.Core.Backup;
+
+/// <summary>
+/// Takes a snapshot of a live SQLite database: a consistent view read page by page, each page a
+/// chunk named by its keyed hash, so that a later snapshot stores only pages that changed.
+/// </summary>
+public static class SqliteBackup
+{
+    /// <summary>Backs up <paramref name="databasePath"/> under the repository lock.</summary>
+    public static Manifest Run(LocalRepository repository, string databasePath, BackupRequest? request = null)
+    {
+        ArgumentNullException.ThrowIfNull(repository);
+        using var repositoryLock = repository.Lock("backup " + Path.GetFileName(databasePath));
+        return RunLocked(repository, databasePath, request ?? new BackupRequest());
+    }
+
+    /// <summary>Backs up while the caller already holds the repository lock.</summary>
+    internal static Manifest RunLocked(LocalRepository repository, string databasePath, BackupRequest request)
+    {
+        var stopwatch = Stopwatch.StartNew();
+        string path = Path.GetFullPath(databasePath);
+        using var writer = new PackWriter(repository, repository.Cipher);
+        using var source = SqliteSnapshotReader.Open(path, request.CheckSource);
+        DateTime time = repository.Time.GetUtcNow().UtcDateTime;
+        var content = StorePages(repository, writer, source, request);
+        source.EnsureStillConsistent();
+        writer.Flush();
+        long indexBytes = repository.WriteIndexFile(writer.Finished);
+
+        var manifest = new Manifest
+        {
+            Id = LocalRepository.NewSnapshotId(),
+            Time = time,
+            Trigger = request.Trigger,
+            Reason = request.Reason,
+            Tags = request.Tags,
+            Host = Environment.MachineName,
+            ToolVersion = HavenVersion.Current,
+            Source = new SourceInfo("sqlite", path, Path.GetFileName(path)),
+            Sqlite = new SqliteInfo
+            {
+                PageSize = source.PageSize,
+                PageCount = source.PageCount,
+                JournalMode = source.JournalMode,
+                UserVersion = source.UserVersion,
+                SchemaHash = source.SchemaHash,
+                Tables = source.Tables,
+            },
+            Content = content,
+            Stats = new SnapshotStats
+            {
+                AddedBytes = writer.BytesWritten + indexBytes,
+                NewChunks = writer.ChunksAdded,
+                Chunks = source.PageCount,
+                DurationSeconds = stopwatch.Elapsed.TotalSeconds,
+            },
+        };
+        request.CancellationToken.ThrowIfCancellationRequested();
+        repository.WriteSnapshot(manifest);
+        return manifest;
+    }
+
+    private static ContentInfo StorePages(LocalRepository repository, PackWriter writer, SqliteSnapshotReader source, BackupRequest request) =>
+        BlockStore.Store(
+            repository,
+            writer,
+            source.PageSize,
+            source.PageCount * source.PageSize,
+            (number, page) => source.ReadPage(number + 1, page),
+            request);
+}

@@ -1,0 +1,134 @@
+using System.Security.Cryptography;
+using Haven.Core.Chunking;
+
+namespace Haven.Core.Repository;
+
+/// <summary>The index: chunk id to pack location, loaded from index files, rebuildable from packs.</summary>
+public sealed partial class LocalRepository
+{
+    private const string IndexType = "index";
+
+    /// <summary>Where every indexed chunk lives. Loaded on first use.</summary>
+    internal IReadOnlyDictionary<ChunkId, ChunkLocation> Index => _index ??= LoadIndex();
+
+    /// <summary>Pack sizes recorded in the index files.</summary>
+    internal Dictionary<string, long> IndexedPackSizes { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Names of the index files.</summary>
+    internal IEnumerable<string> IndexFiles() => ListObjects(IndexDirectory);
+
+    private Dictionary<ChunkId, ChunkLocation> LoadIndex()
+    {
+        var index = new Dictionary<ChunkId, ChunkLocation>();
+        foreach (string name in IndexFiles())
+        {
+            foreach (var (pack, size, entries) in ReadIndexFile(name))
+            {
+                IndexedPackSizes[pack] = size;
+                foreach (var entry in entries)
+                {
+                    index.TryAdd(entry.Id, entry.In(pack));
+                }
+            }
+        }
+
+        return index;
+    }
+
+    /// <summary>Reads one index file: for each pack, its size and entries.</summary>
+    internal List<(string Pack, long Size, List<PackEntry> Entries)> ReadIndexFile(string name)
+    {
+        string where = $"Index file '{name}'";
+        byte[] content = ReadObject(IndexDirectory, IndexType, name, where);
+        try
+        {
+            using var reader = new BinaryReader(new MemoryStream(content));
+            int packs = reader.ReadInt32();
+            var result = new List<(string, long, List<PackEntry>)>(packs);
+            for (int p = 0; p < packs; p++)
+            {
+                string pack = Convert.ToHexStringLower(reader.ReadBytes(32));
+                long size = reader.ReadInt64();
+                int count = reader.ReadInt32();
+                var entries = new List<PackEntry>(count);
+                for (int i = 0; i < count; i++)
+                {
+                    entries.Add(PackEntry.Read(reader));
+                }
+
+                result.Add((pack, size, entries));
+            }
+
+            return result;
+        }
+        catch (EndOfStreamException e)
+        {
+            throw new IntegrityException($"{where} is damaged: it ends early.", inner: e);
+        }
+    }
+
+    /// <summary>Writes an index file for packs just written, and adds them to the loaded index.</summary>
+    internal long WriteIndexFile(IReadOnlyList<(string Pack, long Size, List<PackEntry> Entries)> packs)
+    {
+        if (packs.Count == 0)
+        {
+            return 0;
+        }
+
+        using var buffer = new MemoryStream();
+        using (var writer = new BinaryWriter(buffer))
+        {
+            writer.Write(packs.Count);
+            foreach (var (pack, size, entries) in packs)
+            {
+                writer.Write(Convert.FromHexString(pack));
+                writer.Write(size);
+                writer.Write(entries.Count);
+                foreach (var entry in entries)
+                {
+                    entry.Write(writer);
+                }
+            }
+        }
+
+        string name = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
+        long written = WriteObject(IndexDirectory, IndexType, name, buffer.ToArray());
+        var index = _index ??= LoadIndex();
+        foreach (var (pack, size, entries) in packs)
+        {
+            IndexedPackSizes[pack] = size;
+            foreach (var entry in entries)
+            {
+                index.TryAdd(entry.Id, entry.In(pack));
+            }
+        }
+
+        return written;
+    }
+
+    /// <summary>Every pack file present: (id, path).</summary>
+    internal IEnumerable<(string Pack, string Path)> PackFiles()
+    {
+        if (!Directory.Exists(DataDirectory))
+        {
+            yield break;
+        }
+
+        foreach (string folder in Directory.EnumerateDirectories(DataDirectory).Order(StringComparer.Ordinal))
+        {
+            foreach (string path in Directory.EnumerateFiles(folder).Order(StringComparer.Ordinal))
+            {
+                string name = Path.GetFileName(path);
+                if (!name.StartsWith('.'))
+                {
+                    yield return (name, path);
+                }
+            }
+        }
+    }
+
+    private static IEnumerable<string> ListObjects(string folder) =>
+        Directory.Exists(folder)
+            ? Directory.EnumerateFiles(folder).Select(Path.GetFileName).Where(n => !n!.StartsWith('.')).Order(StringComparer.Ordinal)!
+            : [];
+}

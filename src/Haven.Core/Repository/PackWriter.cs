@@ -1,0 +1,150 @@
+using System.Buffers.Binary;
+using System.Security.Cryptography;
+using Haven.Core.Chunking;
+using Haven.Core.Crypto;
+using ZstdSharp;
+
+namespace Haven.Core.Repository;
+
+/// <summary>
+/// Gathers new chunks into frames (compressed together, since neighbouring pages compress far better
+/// as a group than one at a time) and frames into packs. A pack is written under a temporary name
+/// and renamed into place only when complete; its entries reach an index file later.
+/// </summary>
+internal sealed class PackWriter : IDisposable
+{
+    private readonly LocalRepository _repository;
+    private readonly ObjectCipher _cipher;
+    private readonly int _frameBytes;
+    private readonly long _packBytes;
+    private readonly Compressor _compressor;
+    private readonly MemoryStream _frame = new();
+    private readonly List<(ChunkId Id, ChunkType Type, int Offset, int Length)> _frameChunks = [];
+    private readonly List<PackEntry> _packEntries = [];
+    private readonly HashSet<ChunkId> _pending = [];
+    private FileStream? _packStream;
+    private string? _packTemp;
+    private string? _packId;
+
+    public PackWriter(LocalRepository repository, ObjectCipher cipher, int frameBytes = 256 * 1024, long packBytes = 16L << 20)
+    {
+        _repository = repository;
+        _cipher = cipher;
+        _frameBytes = frameBytes;
+        _packBytes = packBytes;
+        _compressor = new Compressor(3);
+    }
+
+    /// <summary>Packs written completely (renamed into place) and their entries, for the index file.</summary>
+    public List<(string Pack, long Size, List<PackEntry> Entries)> Finished { get; } = [];
+
+    /// <summary>Stored bytes written so far (after compression and encryption).</summary>
+    public long BytesWritten { get; private set; }
+
+    /// <summary>Chunks added so far.</summary>
+    public long ChunksAdded { get; private set; }
+
+    /// <summary>True when this writer already holds the chunk (written or waiting in a frame).</summary>
+    public bool Contains(ChunkId id) => _pending.Contains(id);
+
+    /// <summary>Adds a chunk the repository does not hold yet.</summary>
+    public void Add(ChunkId id, ChunkType type, ReadOnlySpan<byte> content)
+    {
+        if (!_pending.Add(id))
+        {
+            return;
+        }
+
+        _frameChunks.Add((id, type, (int)_frame.Length, content.Length));
+        _frame.Write(content);
+        ChunksAdded++;
+        if (_frame.Length >= _frameBytes)
+        {
+            FlushFrame();
+        }
+    }
+
+    /// <summary>Writes any partial frame and completes the current pack.</summary>
+    public void Flush()
+    {
+        FlushFrame();
+        FinishPack();
+    }
+
+    private void FlushFrame()
+    {
+        if (_frameChunks.Count == 0)
+        {
+            return;
+        }
+
+        EnsurePack();
+        long offset = _packStream!.Position;
+        byte[] compressed = _compressor.Wrap(_frame.GetBuffer().AsSpan(0, (int)_frame.Length)).ToArray();
+        byte[] sealedFrame = _cipher.Seal(PackFormat.FrameType, PackFormat.FrameName(_packId!, offset), compressed);
+        _packStream.Write(sealedFrame);
+        BytesWritten += sealedFrame.Length;
+        foreach (var chunk in _frameChunks)
+        {
+            _packEntries.Add(new PackEntry(chunk.Id, chunk.Type, offset, sealedFrame.Length, chunk.Offset, chunk.Length));
+        }
+
+        _frameChunks.Clear();
+        _frame.SetLength(0);
+        if (_packStream.Position >= _packBytes)
+        {
+            FinishPack();
+        }
+    }
+
+    private void EnsurePack()
+    {
+        if (_packStream is not null)
+        {
+            return;
+        }
+
+        _packId = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
+        _packTemp = AtomicFile.CreateTempPath(_repository.TempDirectory, "pack");
+        _packStream = AtomicFile.OpenNew(_packTemp);
+    }
+
+    private void FinishPack()
+    {
+        if (_packStream is null)
+        {
+            return;
+        }
+
+        byte[] header = _cipher.Seal(PackFormat.HeaderType, _packId!, PackFormat.EncodeHeader(_packEntries));
+        _packStream.Write(header);
+        Span<byte> suffix = stackalloc byte[PackFormat.LengthSuffixBytes];
+        BinaryPrimitives.WriteUInt32LittleEndian(suffix, (uint)header.Length);
+        _packStream.Write(suffix);
+        BytesWritten += header.Length + suffix.Length;
+        _packStream.Flush(flushToDisk: true);
+        long size = _packStream.Length;
+        _packStream.Dispose();
+        _packStream = null;
+
+        AtomicFile.Commit(_packTemp!, _repository.PackPath(_packId!));
+        Finished.Add((_packId!, size, [.. _packEntries]));
+        _packEntries.Clear();
+        _packTemp = null;
+        _packId = null;
+    }
+
+    /// <summary>Abandons an unfinished pack: its temporary file is removed.</summary>
+    public void Dispose()
+    {
+        if (_packStream is not null)
+        {
+            _packStream.Dispose();
+            AtomicFile.TryDelete(_packTemp!);
+            _packStream = null;
+        }
+
+        _compressor.Dispose();
+        _frame.Dispose();
+    }
+}

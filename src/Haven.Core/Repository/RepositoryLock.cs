@@ -1,0 +1,119 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+
+namespace Haven.Core.Repository;
+
+/// <summary>
+/// An exclusive lock on a repository, held by one process while it changes the repository. The lock
+/// file names its holder (host, process id, start time, operation). A lock whose holder was on this
+/// host and no longer runs is stale and is broken with a note; any other lock makes the second
+/// writer fail with a message naming the holder.
+/// </summary>
+public sealed class RepositoryLock : IDisposable
+{
+    private readonly string _path;
+    private bool _released;
+
+    private RepositoryLock(string path) => _path = path;
+
+    /// <summary>Set when acquiring broke a stale lock: a description of the dead holder.</summary>
+    public string? BrokeStaleLock { get; private init; }
+
+    /// <summary>Takes the lock or throws <see cref="BusyException"/> naming its holder.</summary>
+    public static RepositoryLock Acquire(string path, string operation, TimeProvider time)
+    {
+        ArgumentNullException.ThrowIfNull(time);
+        var holder = new LockHolder(Environment.MachineName, Environment.ProcessId, time.GetUtcNow().UtcDateTime, operation);
+        byte[] content = JsonSerializer.SerializeToUtf8Bytes(holder, RepositoryJson.Default.LockHolder);
+        string? broken = null;
+        for (int attempt = 0; attempt < 2; attempt++)
+        {
+            try
+            {
+                using (var stream = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None))
+                {
+                    stream.Write(content);
+                    stream.Flush(flushToDisk: true);
+                }
+
+                AtomicFile.SyncDirectory(Path.GetDirectoryName(path)!);
+                return new RepositoryLock(path) { BrokeStaleLock = broken };
+            }
+            catch (IOException) when (File.Exists(path))
+            {
+                var existing = ReadHolder(path);
+                if (existing is null || !IsStale(existing))
+                {
+                    throw Locked(existing, path);
+                }
+
+                broken = Describe(existing);
+                AtomicFile.TryDelete(path);
+            }
+        }
+
+        throw Locked(ReadHolder(path), path);
+    }
+
+    private static BusyException Locked(LockHolder? holder, string path) => new(
+        holder is null
+            ? $"The repository is locked (lock file '{path}')."
+            : $"The repository is locked by {Describe(holder)}.",
+        "Wait for that operation to finish; if its process is gone from another host, delete the lock file '" + path + "'.");
+
+    private static string Describe(LockHolder holder) => string.Format(
+        CultureInfo.InvariantCulture,
+        "{0} pid {1} since {2:yyyy-MM-ddTHH:mm:ssZ} ({3})",
+        holder.Host, holder.Pid, holder.Since, holder.Operation);
+
+    private static LockHolder? ReadHolder(string path)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize(File.ReadAllBytes(path), RepositoryJson.Default.LockHolder);
+        }
+        catch (Exception e) when (e is IOException or JsonException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
+    private static bool IsStale(LockHolder holder)
+    {
+        if (!string.Equals(holder.Host, Environment.MachineName, StringComparison.Ordinal))
+        {
+            return false;
+        }
+
+        if (holder.Pid == Environment.ProcessId)
+        {
+            return false;
+        }
+
+        try
+        {
+            using var process = Process.GetProcessById(holder.Pid);
+            return process.HasExited;
+        }
+        catch (ArgumentException)
+        {
+            return true;
+        }
+    }
+
+    /// <summary>Releases the lock.</summary>
+    public void Dispose()
+    {
+        if (_released)
+        {
+            return;
+        }
+
+        _released = true;
+        AtomicFile.TryDelete(_path);
+    }
+}
+
+/// <summary>Who holds a repository lock.</summary>
+public sealed record LockHolder(string Host, int Pid, DateTime Since, string Operation);

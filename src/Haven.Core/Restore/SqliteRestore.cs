@@ -1,0 +1,248 @@
+using System.Diagnostics;
+using System.Globalization;
+using Haven.Core.Backup;
+using Haven.Core.Repository;
+using Haven.Core.Snapshots;
+using Haven.Core.Sources.Sqlite;
+using Microsoft.Data.Sqlite;
+
+namespace Haven.Core.Restore;
+
+/// <summary>
+/// Restores a SQLite snapshot so that nothing is ever lost: the image is rebuilt beside the target
+/// under a temporary name and verified (every chunk, the whole-image digest, integrity_check, row
+/// counts); a database already at the target is snapshotted (trigger pre-restore) and its log
+/// folded in or set aside; then the verified file is renamed over the target in one step.
+/// </summary>
+public static class SqliteRestore
+{
+    private const string TempMarker = ".haven-restore-";
+
+    /// <summary>Restores <paramref name="snapshot"/> to <paramref name="targetPath"/>.</summary>
+    public static RestoreResult Run(LocalRepository repository, Manifest snapshot, string targetPath, RestoreRequest? request = null)
+    {
+        ArgumentNullException.ThrowIfNull(repository);
+        ArgumentNullException.ThrowIfNull(snapshot);
+        request ??= new RestoreRequest();
+        var stopwatch = Stopwatch.StartNew();
+        string target = Path.GetFullPath(targetPath);
+        string directory = Path.GetDirectoryName(target)!;
+        Directory.CreateDirectory(directory);
+        if (Directory.Exists(target))
+        {
+            throw new UsageException($"The restore target '{target}' is a folder.", "Give the path of the database file to create or replace.");
+        }
+
+        bool replacing = File.Exists(target);
+        using var repositoryLock = replacing ? repository.Lock("restore to " + target) : null;
+        if (replacing)
+        {
+            EnsureNotInUse(target, request.Force);
+        }
+
+        RemoveStaleTemporaryFiles(directory, Path.GetFileName(target));
+        string temp = Path.Combine(directory, $".{Path.GetFileName(target)}{TempMarker}{Environment.ProcessId}-{Guid.NewGuid():N}");
+        try
+        {
+            var checks = BuildAndVerify(repository, snapshot, temp, request);
+            Manifest? preRestore = null;
+            if (replacing)
+            {
+                EnsureNotInUse(target, request.Force);
+                preRestore = SnapshotExisting(repository, target, snapshot);
+                checks.Add($"pre-restore snapshot {preRestore.Id} of the replaced database");
+            }
+
+            Swap(temp, target);
+            return new RestoreResult(snapshot, target, preRestore, checks, stopwatch.Elapsed.TotalSeconds);
+        }
+        finally
+        {
+            DeleteWithCompanions(temp);
+        }
+    }
+
+    /// <summary>Writes the image to <paramref name="temp"/> (mode 0600) and verifies it completely.</summary>
+    internal static List<string> BuildAndVerify(LocalRepository repository, Manifest snapshot, string temp, RestoreRequest request)
+    {
+        if (snapshot.Source.Kind != "sqlite" || snapshot.Sqlite is null)
+        {
+            throw new UsageException($"Snapshot {snapshot.Id} is of a {snapshot.Source.Kind}, not a SQLite database.");
+        }
+
+        using (var stream = AtomicFile.OpenNew(temp))
+        {
+            SnapshotMaterializer.WriteTo(repository, snapshot, stream, request.Progress, request.CancellationToken);
+            stream.Flush(flushToDisk: true);
+        }
+
+        var checks = new List<string>
+        {
+            $"every chunk authenticated and matching its id ({snapshot.Content.Blocks} pages)",
+            $"whole-image SHA-256 equals the manifest ({snapshot.Content.Sha256[..16]}...)",
+        };
+        checks.AddRange(VerifyDatabase(temp, snapshot));
+        return checks;
+    }
+
+    /// <summary>Runs integrity_check and compares row counts and schema with the manifest.</summary>
+    internal static List<string> VerifyDatabase(string path, Manifest snapshot)
+    {
+        var expected = snapshot.Sqlite!;
+        try
+        {
+            using var connection = SqliteSnapshotReader.OpenConnection(path);
+            string integrity = SqliteSnapshotReader.Scalar<string>(connection, "PRAGMA integrity_check(1)");
+            if (integrity != "ok")
+            {
+                throw new IntegrityException($"The restored copy of snapshot {snapshot.Id} fails integrity_check ({integrity}); nothing was replaced.");
+            }
+
+            foreach (var (table, rows) in expected.Tables)
+            {
+                long actual = SqliteSnapshotReader.Scalar<long>(connection, $"SELECT count(*) FROM \"{table.Replace("\"", "\"\"", StringComparison.Ordinal)}\"");
+                if (actual != rows)
+                {
+                    throw new IntegrityException(
+                        string.Format(CultureInfo.InvariantCulture, "The restored copy of snapshot {0} has {1} rows in table '{2}', the manifest says {3}; nothing was replaced.", snapshot.Id, actual, table, rows));
+                }
+            }
+        }
+        catch (SqliteException e)
+        {
+            throw new IntegrityException($"The restored copy of snapshot {snapshot.Id} cannot be read by SQLite ({e.Message}); nothing was replaced.", inner: e);
+        }
+
+        return
+        [
+            "PRAGMA integrity_check: ok",
+            $"row counts of {expected.Tables.Count} tables equal the manifest ({expected.Tables.Values.Sum()} rows)",
+        ];
+    }
+
+    private static void EnsureNotInUse(string target, bool force)
+    {
+        SqliteConnection.ClearAllPools();
+        var users = OpenFileDetector.ProcessesUsing(target, target + "-wal", target + "-shm");
+        if (users.Count > 0 && !force)
+        {
+            throw new BusyException(
+                $"The database '{target}' is open in process {string.Join(", ", users)}; it was not touched.",
+                "Stop the app that uses it, or pass --force to replace it anyway.");
+        }
+    }
+
+    /// <summary>
+    /// Snapshots the database about to be replaced. A database SQLite can read is snapshotted
+    /// consistently (with its log); anything else is kept byte for byte.
+    /// </summary>
+    private static Manifest SnapshotExisting(LocalRepository repository, string target, Manifest restoring)
+    {
+        var request = new BackupRequest
+        {
+            Trigger = Triggers.PreRestore,
+            Reason = $"before restoring snapshot {restoring.Id}",
+            CheckSource = false,
+        };
+        try
+        {
+            return SqliteBackup.RunLocked(repository, target, request);
+        }
+        catch (HavenException e) when (e is not BusyException && e.ExitCode != ExitCodes.WrongKey)
+        {
+            return RawFileBackup.RunLocked(repository, target, request with { Reason = request.Reason + " (kept byte for byte: " + e.Message + ")" });
+        }
+    }
+
+    /// <summary>
+    /// Replaces the target with the verified file. The old database's log is first checkpointed
+    /// into it, and its -wal/-shm are set aside (never deleted before the rename succeeds), because a
+    /// stale log beside a new database file would be replayed into it.
+    /// </summary>
+    private static void Swap(string temp, string target)
+    {
+        CheckpointQuietly(target);
+        var asides = new List<(string Original, string Aside)>();
+        try
+        {
+            foreach (string suffix in new[] { "-wal", "-shm", "-journal" })
+            {
+                string companion = target + suffix;
+                if (File.Exists(companion))
+                {
+                    string aside = temp + suffix + ".replaced";
+                    File.Move(companion, aside);
+                    asides.Add((companion, aside));
+                }
+            }
+
+            File.Move(temp, target, overwrite: true);
+            AtomicFile.SyncDirectory(Path.GetDirectoryName(target)!);
+        }
+        catch
+        {
+            foreach (var (original, aside) in asides)
+            {
+                File.Move(aside, original, overwrite: true);
+            }
+
+            throw;
+        }
+
+        foreach (var (_, aside) in asides)
+        {
+            AtomicFile.TryDelete(aside);
+        }
+    }
+
+    private static void CheckpointQuietly(string target)
+    {
+        if (!File.Exists(target + "-wal"))
+        {
+            return;
+        }
+
+        try
+        {
+            using var connection = SqliteSnapshotReader.OpenConnection(target);
+            SqliteSnapshotReader.Execute(connection, "PRAGMA wal_checkpoint(TRUNCATE)");
+        }
+        catch (SqliteException)
+        {
+            // A damaged database cannot be checkpointed; its log is set aside and was snapshotted.
+        }
+    }
+
+    private static void RemoveStaleTemporaryFiles(string directory, string name)
+    {
+        foreach (string path in Directory.EnumerateFiles(directory, $".{name}{TempMarker}*"))
+        {
+            string rest = Path.GetFileName(path)[($".{name}{TempMarker}".Length)..];
+            if (int.TryParse(rest.Split('-')[0], CultureInfo.InvariantCulture, out int pid) && !IsRunning(pid))
+            {
+                AtomicFile.TryDelete(path);
+            }
+        }
+    }
+
+    private static bool IsRunning(int pid)
+    {
+        try
+        {
+            using var process = Process.GetProcessById(pid);
+            return !process.HasExited;
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
+    }
+
+    private static void DeleteWithCompanions(string path)
+    {
+        foreach (string suffix in new[] { "", "-wal", "-shm", "-journal" })
+        {
+            AtomicFile.TryDelete(path + suffix);
+        }
+    }
+}

@@ -1,0 +1,297 @@
+using System.Buffers.Binary;
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using Microsoft.Data.Sqlite;
+using Microsoft.Win32.SafeHandles;
+
+namespace Haven.Core.Sources.Sqlite;
+
+/// <summary>
+/// A transactionally consistent view of a live SQLite database, read page by page without copying
+/// the file. A read transaction is held for the reader's whole life: in rollback-journal mode its
+/// SHARED lock keeps writers from changing the main file; in WAL mode its read mark keeps
+/// checkpoints from copying newer frames into the main file, while writers go on appending to the log.
+/// Each page is taken from its newest log frame up to the view's commit, else from the main file.
+/// </summary>
+internal sealed class SqliteSnapshotReader : IDisposable
+{
+    private static readonly byte[] HeaderMagic = "SQLite format 3\0"u8.ToArray();
+
+    private readonly string _path;
+    private readonly List<IDisposable> _handles = [];
+    private SqliteConnection? _reader;
+    private SafeFileHandle _database = null!;
+    private SafeFileHandle? _wal;
+    private WalFile _walFile = WalFile.Empty;
+
+    private SqliteSnapshotReader(string path) => _path = path;
+
+    public int PageSize { get; private set; }
+
+    public long PageCount { get; private set; }
+
+    public string JournalMode { get; private set; } = "";
+
+    public long UserVersion { get; private set; }
+
+    public string SchemaHash { get; private set; } = "";
+
+    public Dictionary<string, long> Tables { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Establishes the consistent view. Throws a <see cref="HavenException"/> naming the file on bad input.</summary>
+    public static SqliteSnapshotReader Open(string path, bool checkIntegrity = true)
+    {
+        var reader = new SqliteSnapshotReader(Path.GetFullPath(path));
+        try
+        {
+            reader.Begin(checkIntegrity);
+            return reader;
+        }
+        catch (SqliteException e)
+        {
+            reader.Dispose();
+            throw Translate(e, reader._path);
+        }
+        catch
+        {
+            reader.Dispose();
+            throw;
+        }
+    }
+
+    private void Begin(bool checkIntegrity)
+    {
+        EnsureLooksLikeSqlite(_path);
+        _database = Track(File.OpenHandle(_path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete));
+        _reader = OpenConnection(_path);
+        JournalMode = Scalar<string>(_reader, "PRAGMA journal_mode").ToLowerInvariant();
+        PageSize = (int)Scalar<long>(_reader, "PRAGMA page_size");
+        if (JournalMode == "wal")
+        {
+            BeginInWalMode();
+        }
+        else
+        {
+            Execute(_reader, "BEGIN");
+            Scalar<long>(_reader, "SELECT count(*) FROM sqlite_master");
+        }
+
+        ReadFacts(checkIntegrity);
+    }
+
+    /// <summary>
+    /// Starts the read transaction while another connection holds the write lock, so that no commit
+    /// can land between the start of the view and the parsing of the log; the write lock is held only
+    /// for that parse, never for the backup.
+    /// </summary>
+    private void BeginInWalMode()
+    {
+        using var writer = OpenConnection(_path);
+        Execute(writer, "BEGIN IMMEDIATE");
+        try
+        {
+            Execute(_reader!, "BEGIN");
+            Scalar<long>(_reader!, "SELECT count(*) FROM sqlite_master");
+            string walPath = _path + "-wal";
+            if (!File.Exists(walPath))
+            {
+                return;
+            }
+
+            _wal = Track(File.OpenHandle(walPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete));
+            var wal = WalFile.Read(_wal, PageSize);
+            var (backfilled, maxFrame) = ReadWalIndex(_path + "-shm");
+            if (maxFrame != wal.LastCommitFrame)
+            {
+                throw new HavenException(
+                    $"Could not establish a consistent view of '{_path}': its write-ahead log ends at frame {wal.LastCommitFrame} but its index says {maxFrame}.",
+                    "Try again; if it persists, run 'PRAGMA wal_checkpoint' on the database.");
+            }
+
+            _walFile = backfilled >= maxFrame ? WalFile.Empty : wal;
+        }
+        finally
+        {
+            Execute(writer, "ROLLBACK");
+        }
+    }
+
+    /// <summary>Reads nBackfill and mxFrame from the WAL index (the -shm file); kept open with the view.</summary>
+    private (long Backfilled, long MaxFrame) ReadWalIndex(string shmPath)
+    {
+        var shm = Track(File.OpenHandle(shmPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete));
+        byte[] header = new byte[136];
+        if (RandomAccess.Read(shm, header, 0) < header.Length)
+        {
+            return (0, 0);
+        }
+
+        long maxFrame = BinaryPrimitives.ReadUInt32LittleEndian(header.AsSpan(16));
+        long backfilled = BinaryPrimitives.ReadUInt32LittleEndian(header.AsSpan(96));
+        return (backfilled, maxFrame);
+    }
+
+    private void ReadFacts(bool checkIntegrity)
+    {
+        PageCount = Scalar<long>(_reader!, "PRAGMA page_count");
+        UserVersion = Scalar<long>(_reader!, "PRAGMA user_version");
+        if (checkIntegrity)
+        {
+            string result = Scalar<string>(_reader!, "PRAGMA quick_check(1)");
+            if (result != "ok")
+            {
+                throw new IntegrityException(
+                    $"The database '{_path}' is corrupt (quick_check: {result}); it was not backed up.",
+                    "Restore it from an earlier snapshot with 'haven restore', or repair it with sqlite3's .recover.");
+            }
+        }
+
+        var schema = new StringBuilder();
+        var tables = new List<string>();
+        using (var command = _reader!.CreateCommand())
+        {
+            command.CommandText = "SELECT type, name, tbl_name, coalesce(sql, '') FROM sqlite_master ORDER BY type, name";
+            using var rows = command.ExecuteReader();
+            while (rows.Read())
+            {
+                schema.Append(rows.GetString(0)).Append('\0').Append(rows.GetString(1)).Append('\0')
+                    .Append(rows.GetString(2)).Append('\0').Append(rows.GetString(3)).Append('\n');
+                if (rows.GetString(0) == "table" && !rows.GetString(3).StartsWith("CREATE VIRTUAL", StringComparison.OrdinalIgnoreCase))
+                {
+                    tables.Add(rows.GetString(1));
+                }
+            }
+        }
+
+        SchemaHash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(schema.ToString())));
+        foreach (string table in tables)
+        {
+            Tables[table] = Scalar<long>(_reader!, $"SELECT count(*) FROM \"{table.Replace("\"", "\"\"", StringComparison.Ordinal)}\"");
+        }
+    }
+
+    /// <summary>Reads page <paramref name="page"/> (1-based) of the view into <paramref name="buffer"/>.</summary>
+    public void ReadPage(long page, Span<byte> buffer)
+    {
+        int read = _walFile.PageOffsets.TryGetValue((uint)page, out long walOffset)
+            ? RandomAccess.Read(_wal!, buffer, walOffset)
+            : RandomAccess.Read(_database, buffer, (page - 1) * PageSize);
+        if (read < buffer.Length)
+        {
+            // The file may be shorter than the view when the last pages live only in the log.
+            buffer[read..].Clear();
+        }
+    }
+
+    /// <summary>
+    /// Confirms that the log was not restarted while it was read; a restart can only happen when
+    /// every frame was already in the main file, and it would mean log frames were overwritten.
+    /// </summary>
+    public void EnsureStillConsistent()
+    {
+        if (_wal is null || _walFile.LastCommitFrame == 0)
+        {
+            return;
+        }
+
+        if (WalFile.ReadSalts(_wal) != (_walFile.Salt1, _walFile.Salt2))
+        {
+            throw new HavenException(
+                $"The write-ahead log of '{_path}' was restarted during the backup; the snapshot was not saved.",
+                "Run the backup again.");
+        }
+    }
+
+    private T Track<T>(T handle)
+        where T : IDisposable
+    {
+        _handles.Add(handle);
+        return handle;
+    }
+
+    internal static void EnsureLooksLikeSqlite(string path)
+    {
+        if (Directory.Exists(path))
+        {
+            throw new HavenException($"'{path}' is a folder, not a SQLite database.");
+        }
+
+        if (!File.Exists(path))
+        {
+            throw new HavenException($"The database '{path}' does not exist.", "Check the path.");
+        }
+
+        byte[] header = new byte[HeaderMagic.Length];
+        using (var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete))
+        {
+            if (stream.ReadAtLeast(header, header.Length, throwOnEndOfStream: false) < header.Length || !header.AsSpan().SequenceEqual(HeaderMagic))
+            {
+                throw new HavenException($"'{path}' is not a SQLite database (its header is not 'SQLite format 3').");
+            }
+        }
+    }
+
+    internal static SqliteConnection OpenConnection(string path, bool readOnly = false)
+    {
+        var builder = new SqliteConnectionStringBuilder
+        {
+            DataSource = path,
+            Mode = readOnly ? SqliteOpenMode.ReadOnly : SqliteOpenMode.ReadWrite,
+            Pooling = false,
+        };
+        var connection = new SqliteConnection(builder.ToString());
+        connection.Open();
+        Execute(connection, "PRAGMA busy_timeout = 10000");
+        return connection;
+    }
+
+    internal static void Execute(SqliteConnection connection, string sql)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.ExecuteNonQuery();
+    }
+
+    internal static T Scalar<T>(SqliteConnection connection, string sql)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        object? value = command.ExecuteScalar();
+        return (T)Convert.ChangeType(value!, typeof(T), CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>Turns SQLite's errors into messages a person can act on.</summary>
+    internal static HavenException Translate(SqliteException e, string path) => e.SqliteErrorCode switch
+    {
+        5 or 6 => new BusyException($"The database '{path}' is locked by another process.", "Try again when its writer is idle."),
+        11 => new IntegrityException($"The database '{path}' is corrupt ({e.Message}); it was not backed up.", inner: e),
+        26 => new HavenException($"'{path}' is not a SQLite database ({e.Message})."),
+        _ => new HavenException($"SQLite failed on '{path}': {e.Message}", inner: e),
+    };
+
+    /// <summary>Ends the read transaction, closes SQLite's connection, then the raw handles (in that order).</summary>
+    public void Dispose()
+    {
+        if (_reader is not null)
+        {
+            try
+            {
+                Execute(_reader, "COMMIT");
+            }
+            catch (SqliteException)
+            {
+            }
+
+            _reader.Dispose();
+            _reader = null;
+        }
+
+        foreach (var handle in _handles)
+        {
+            handle.Dispose();
+        }
+
+        _handles.Clear();
+    }
+}
