@@ -48,14 +48,19 @@ internal sealed class SyntheticText(Random random)
     /// <summary>An invented, capitalised name of two or three syllables.</summary>
     public string Name()
     {
-        var syllables = Random.Next(2, 4);
-        var name = string.Concat(Enumerable.Range(0, syllables).Select(_ => Pick(Syllables)));
-        return char.ToUpperInvariant(name[0]) + name[1..];
+        var parts = (First: Pick(Syllables), Second: Pick(Syllables),
+            Third: Random.Next(2) == 0 ? "" : Pick(Syllables));
+        return string.Create(parts.First.Length + parts.Second.Length + parts.Third.Length, parts,
+            static (span, p) =>
+            {
+                p.First.CopyTo(span);
+                p.Second.CopyTo(span[p.First.Length..]);
+                p.Third.CopyTo(span[(p.First.Length + p.Second.Length)..]);
+                span[0] = char.ToUpperInvariant(span[0]);
+            });
     }
 
     public string FullName() => $"{Name()} {Name()}";
-
-    public string Place() => $"{Name()} {Pick(PlaceKinds)}";
 
     public string Hex(int bytes)
     {
@@ -71,23 +76,28 @@ internal sealed class SyntheticText(Random random)
         return Convert.ToBase64String(buffer).TrimEnd('=');
     }
 
-    public static string Number(double value) => value.ToString("0.#", CultureInfo.InvariantCulture);
-
     private void AppendSentence()
     {
+        // Appending through the builder's interpolation handler avoids a string per sentence,
+        // which matters at millions of rows.
         var start = _builder.Length;
-        var sentence = Random.Next(8) switch
+        _ = Random.Next(8) switch
         {
-            0 => $"{Pick(Subjects)} {Pick(Verbs)} {Pick(Objects)} {Pick(Times)}.",
-            1 => $"{Pick(Subjects)} felt {Pick(Feelings)} {Pick(Connectors)} {Pick(Subjects)} {Pick(Verbs)} {Pick(Objects)}.",
-            2 => $"{Pick(Times)}, {Pick(Subjects)} {Pick(Verbs)} {Pick(Objects)} for {Random.Next(2, 95)} minutes.",
-            3 => $"{Name()} {Pick(Verbs)} {Pick(Objects)} at {Place()}.",
-            4 => $"Rated feeling {Pick(Feelings)} {Random.Next(1, 11)}/10 {Pick(Times)}; tried {Pick(Techniques)}.",
-            5 => $"{Pick(Subjects)} {Pick(Verbs)} {Pick(Objects)} with {Name()} {Pick(Connectors)} I felt {Pick(Feelings)}.",
-            6 => $"Slept {Number(Random.Next(6, 20) / 2.0)} hours, woke {Random.Next(0, 5)} times and {Pick(Verbs)} {Pick(Objects)}.",
-            _ => $"{Pick(Subjects)} said {Name()} {Pick(Verbs)} {Pick(Objects)} near {Place()} {Pick(Times)}.",
+            0 => _builder.Append($"{Pick(Subjects)} {Pick(Verbs)} {Pick(Objects)} {Pick(Times)}."),
+            1 => _builder.Append($"{Pick(Subjects)} felt {Pick(Feelings)} {Pick(Connectors)} " +
+                $"{Pick(Subjects)} {Pick(Verbs)} {Pick(Objects)}."),
+            2 => _builder.Append($"{Pick(Times)}, {Pick(Subjects)} {Pick(Verbs)} {Pick(Objects)} " +
+                $"for {Random.Next(2, 95)} minutes."),
+            3 => _builder.Append($"{Name()} {Pick(Verbs)} {Pick(Objects)} at {Name()} {Pick(PlaceKinds)}."),
+            4 => _builder.Append($"Rated feeling {Pick(Feelings)} {Random.Next(1, 11)}/10 {Pick(Times)}; " +
+                $"tried {Pick(Techniques)}."),
+            5 => _builder.Append($"{Pick(Subjects)} {Pick(Verbs)} {Pick(Objects)} with {Name()} " +
+                $"{Pick(Connectors)} I felt {Pick(Feelings)}."),
+            6 => _builder.Append(CultureInfo.InvariantCulture, $"Slept {Random.Next(6, 20) / 2.0:0.#} hours, " +
+                $"woke {Random.Next(0, 5)} times and {Pick(Verbs)} {Pick(Objects)}."),
+            _ => _builder.Append($"{Pick(Subjects)} said {Name()} {Pick(Verbs)} {Pick(Objects)} " +
+                $"near {Name()} {Pick(PlaceKinds)} {Pick(Times)}."),
         };
-        _builder.Append(sentence);
         _builder[start] = char.ToUpperInvariant(_builder[start]);
     }
 }

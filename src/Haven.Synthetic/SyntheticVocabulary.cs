@@ -15,7 +15,7 @@ internal static class SyntheticVocabulary
 
     public static readonly string[] Verbs =
     [
-        "felt", "noticed", "talked about", "worried about", "avoided", "tried", "practised",
+        "noticed", "talked about", "worried about", "avoided", "tried", "practised",
         "remembered", "wrote down", "skipped", "finished", "started", "struggled with", "enjoyed",
         "planned", "cancelled", "postponed", "managed", "questioned", "accepted", "challenged",
         "described", "named", "tracked", "ignored", "discussed", "rehearsed", "reviewed",
