@@ -71,7 +71,8 @@ public static partial class ClinicalDatabaseGenerator
         var text = new SyntheticText(new Random(seed));
 
         var moodLogs = (long)Math.Round(fraction * QueryInt64(connection, "SELECT count(*) FROM mood_logs"));
-        var chatMessages = (long)Math.Round(fraction * QueryInt64(connection, "SELECT count(*) FROM chat_history"));
+        var chatMessages =
+            (long)Math.Round(fraction * QueryInt64(connection, "SELECT count(*) FROM chat_history"));
         var users = Math.Max(1, QueryInt64(connection, "SELECT count(*) FROM users"));
 
         // A minute between users on average, continuing from the newest row.

@@ -18,7 +18,7 @@ public sealed record ClinicalDatabaseOptions
 
     /// <summary>
     /// Approximate size of the finished file in bytes; generation stops at the first size check
-    /// past it, so the file may be a few hundred KiB larger. Default 16 MiB.
+    /// past it, so the file may be up to about 100 KB larger. Default 16 MiB.
     /// </summary>
     public long TargetBytes { get; init; } = 16L * 1024 * 1024;
 

@@ -84,7 +84,8 @@ public sealed class LedgerWriter
             Execute(connection, "COMMIT");
 
             next++;
-            Committed?.Invoke(++committed);
+            committed++;
+            Committed?.Invoke(committed);
         }
 
         return committed;
@@ -98,6 +99,10 @@ public sealed class LedgerWriter
     /// Row counts of <c>ledger_a</c> and <c>ledger_b</c>, and whether both hold exactly ids 1..k
     /// for the same k with every <c>a_id</c> equal to its id. Missing tables give (0, 0, false).
     /// </returns>
+    /// <remarks>
+    /// On a WAL database SQLite may leave empty <c>-wal</c> and <c>-shm</c> files behind, as it
+    /// does for any read-only connection.
+    /// </remarks>
     /// <exception cref="FileNotFoundException">No file at <paramref name="path"/>.</exception>
     public static (long A, long B, bool Consistent) Inspect(string path)
     {

@@ -30,7 +30,8 @@ internal sealed class ProfileSeeder(SqliteConnection connection, SyntheticText t
         ForEachUser("safety_plans", ["user_id", "triggers", "coping", "contacts", "updated_at"], 1, 1,
             id => [id, List(Objects, 3), List(Techniques, 3), Contacts(), Timestamps.ToText(Time())]);
         ForEachUser("cbt_records",
-            ["user_id", "situation", "automatic_thought", "emotion", "intensity", "balanced_thought", "created_at"],
+            ["user_id", "situation", "automatic_thought", "emotion", "intensity", "balanced_thought",
+                "created_at"],
             0, 4, id => [id, text.Paragraph(60), text.Paragraph(40), text.Pick(Feelings), Random.Next(1, 101),
                 text.Paragraph(60), Timestamps.ToText(Time())]);
         ForEachUser("clinical_scales", ["user_id", "scale", "score", "answers", "created_at"], 2, 10, Scale);

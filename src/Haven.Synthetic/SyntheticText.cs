@@ -11,6 +11,8 @@ namespace Haven.Synthetic;
 /// </summary>
 internal sealed class SyntheticText(Random random)
 {
+    private static readonly CultureInfo Invariant = CultureInfo.InvariantCulture;
+
     private readonly StringBuilder _builder = new(512);
 
     public Random Random { get; } = random;
@@ -83,19 +85,20 @@ internal sealed class SyntheticText(Random random)
         var start = _builder.Length;
         _ = Random.Next(8) switch
         {
-            0 => _builder.Append($"{Pick(Subjects)} {Pick(Verbs)} {Pick(Objects)} {Pick(Times)}."),
-            1 => _builder.Append($"{Pick(Subjects)} felt {Pick(Feelings)} {Pick(Connectors)} " +
+            0 => _builder.Append(Invariant, $"{Pick(Subjects)} {Pick(Verbs)} {Pick(Objects)} {Pick(Times)}."),
+            1 => _builder.Append(Invariant, $"{Pick(Subjects)} felt {Pick(Feelings)} {Pick(Connectors)} " +
                 $"{Pick(Subjects)} {Pick(Verbs)} {Pick(Objects)}."),
-            2 => _builder.Append($"{Pick(Times)}, {Pick(Subjects)} {Pick(Verbs)} {Pick(Objects)} " +
+            2 => _builder.Append(Invariant, $"{Pick(Times)}, {Pick(Subjects)} {Pick(Verbs)} {Pick(Objects)} " +
                 $"for {Random.Next(2, 95)} minutes."),
-            3 => _builder.Append($"{Name()} {Pick(Verbs)} {Pick(Objects)} at {Name()} {Pick(PlaceKinds)}."),
-            4 => _builder.Append($"Rated feeling {Pick(Feelings)} {Random.Next(1, 11)}/10 {Pick(Times)}; " +
-                $"tried {Pick(Techniques)}."),
-            5 => _builder.Append($"{Pick(Subjects)} {Pick(Verbs)} {Pick(Objects)} with {Name()} " +
+            3 => _builder.Append(Invariant, $"{Name()} {Pick(Verbs)} {Pick(Objects)} " +
+                $"at {Name()} {Pick(PlaceKinds)}."),
+            4 => _builder.Append(Invariant, $"Rated feeling {Pick(Feelings)} {Random.Next(1, 11)}/10 " +
+                $"{Pick(Times)}; tried {Pick(Techniques)}."),
+            5 => _builder.Append(Invariant, $"{Pick(Subjects)} {Pick(Verbs)} {Pick(Objects)} with {Name()} " +
                 $"{Pick(Connectors)} I felt {Pick(Feelings)}."),
-            6 => _builder.Append(CultureInfo.InvariantCulture, $"Slept {Random.Next(6, 20) / 2.0:0.#} hours, " +
+            6 => _builder.Append(Invariant, $"Slept {Random.Next(6, 20) / 2.0:0.#} hours, " +
                 $"woke {Random.Next(0, 5)} times and {Pick(Verbs)} {Pick(Objects)}."),
-            _ => _builder.Append($"{Pick(Subjects)} said {Name()} {Pick(Verbs)} {Pick(Objects)} " +
+            _ => _builder.Append(Invariant, $"{Pick(Subjects)} said {Name()} {Pick(Verbs)} {Pick(Objects)} " +
                 $"near {Name()} {Pick(PlaceKinds)} {Pick(Times)}."),
         };
         _builder[start] = char.ToUpperInvariant(_builder[start]);

@@ -27,7 +27,9 @@ internal sealed class TextColumnRewriter : IDisposable
         _update.Prepare();
     }
 
-    /// <summary>Rewrites row <paramref name="id"/>; returns <see langword="false"/> if it does not exist.</summary>
+    /// <summary>
+    /// Rewrites row <paramref name="id"/>; returns <see langword="false"/> if it does not exist.
+    /// </summary>
     /// <param name="id">Row id.</param>
     /// <param name="text">Makes new text of at least the given length.</param>
     /// <param name="number">Makes the numeric column's new value from the new text.</param>

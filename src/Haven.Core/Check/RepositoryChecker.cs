@@ -23,7 +23,7 @@ public static class RepositoryChecker
         CheckKeySlots(repository, report);
         var indexed = CheckIndexFiles(repository, report);
         CheckPacks(repository, report, indexed, damagedChunks, readData, progress);
-        CheckSnapshots(repository, report, damagedChunks);
+        CheckSnapshots(repository, report, damagedChunks, BuildIndex(indexed));
         return report;
     }
 
@@ -139,10 +139,25 @@ public static class RepositoryChecker
         }
     }
 
-    private static void CheckSnapshots(LocalRepository repository, CheckReport report, HashSet<ChunkId> damagedChunks)
+    /// <summary>The index as the readable index files describe it; a damaged index file is a problem, not a stop.</summary>
+    private static Dictionary<ChunkId, ChunkLocation> BuildIndex(Dictionary<string, (long Size, List<PackEntry> Entries)> indexed)
     {
-        var index = repository.Index;
-        using var reader = new ChunkReader(repository);
+        var index = new Dictionary<ChunkId, ChunkLocation>();
+        foreach (var (pack, (_, entries)) in indexed)
+        {
+            foreach (var entry in entries)
+            {
+                index.TryAdd(entry.Id, entry.In(pack));
+            }
+        }
+
+        return index;
+    }
+
+    private static void CheckSnapshots(
+        LocalRepository repository, CheckReport report, HashSet<ChunkId> damagedChunks, Dictionary<ChunkId, ChunkLocation> index)
+    {
+        using var reader = new ChunkReader(repository, index);
         foreach (string id in repository.SnapshotIds())
         {
             report.Snapshots++;
@@ -167,7 +182,7 @@ public static class RepositoryChecker
     }
 
     private static string? CheckPageMap(
-        ChunkReader reader, Manifest manifest, IReadOnlyDictionary<ChunkId, ChunkLocation> index, HashSet<ChunkId> damaged)
+        ChunkReader reader, Manifest manifest, Dictionary<ChunkId, ChunkLocation> index, HashSet<ChunkId> damaged)
     {
         if (manifest.Content.Blocks == 0)
         {
@@ -179,14 +194,14 @@ public static class RepositoryChecker
             var root = ChunkId.Parse(manifest.Content.PageMapRoot);
             foreach (var chunk in PageMap.Nodes(reader, root, manifest.Content.PageMapDepth))
             {
-                if (!index.ContainsKey(chunk))
+                if (!index.TryGetValue(chunk, out var location))
                 {
                     return $"chunk {chunk} is missing";
                 }
 
                 if (damaged.Contains(chunk))
                 {
-                    return $"chunk {chunk} is in a damaged pack ({index[chunk].Pack})";
+                    return $"chunk {chunk} is in a damaged pack ({location.Pack})";
                 }
             }
         }

@@ -18,7 +18,15 @@ internal sealed class ChunkReader : IDisposable
     private readonly Dictionary<string, Microsoft.Win32.SafeHandles.SafeFileHandle> _handles = new(StringComparer.Ordinal);
     private readonly HashSet<string> _verifiedPacks = new(StringComparer.Ordinal);
 
-    public ChunkReader(LocalRepository repository) => _repository = repository;
+    private readonly Dictionary<ChunkId, ChunkLocation>? _index;
+
+    /// <param name="repository">The repository to read from.</param>
+    /// <param name="index">An index to use instead of the repository's (a check builds its own from the readable index files).</param>
+    public ChunkReader(LocalRepository repository, Dictionary<ChunkId, ChunkLocation>? index = null)
+    {
+        _repository = repository;
+        _index = index;
+    }
 
     /// <summary>Also authenticate each pack's header the first time the pack is used.</summary>
     public bool VerifyPackHeaders { get; init; }
@@ -26,7 +34,7 @@ internal sealed class ChunkReader : IDisposable
     /// <summary>Returns the chunk's verified content. Throws <see cref="IntegrityException"/> naming the pack.</summary>
     public ReadOnlySpan<byte> Read(ChunkId id)
     {
-        if (!_repository.Index.TryGetValue(id, out var location))
+        if (!(_index ?? _repository.Index).TryGetValue(id, out var location))
         {
             throw new IntegrityException($"Chunk {id} is missing from the repository (not in any index).");
         }

@@ -1,0 +1,153 @@
+using System.Text;
+using Haven.Core.Backup;
+using Haven.Core.Restore;
+using Haven.Core.Tests.Support;
+using Haven.Synthetic;
+
+namespace Haven.Core.Tests.Sources.Sqlite;
+
+public class SqliteBackupTests
+{
+    [Theory]
+    [InlineData(true, 50)]
+    [InlineData(false, 10)]
+    public void Backups_taken_while_another_process_commits_hold_exactly_a_committed_prefix(bool wal, int backups)
+    {
+        using var folder = new TempFolder();
+        string database = Fixtures.ClinicalDatabase(folder, 2, wal);
+        LedgerWriter.Prepare(database);
+        using var repository = Fixtures.NewRepository(folder);
+        var writer = ProcessRunner.StartWriter(database, seconds: 300);
+        var taken = new List<(Snapshots.Manifest Manifest, long Rows)>();
+        try
+        {
+            for (int i = 0; i < backups; i++)
+            {
+                var manifest = SqliteBackup.Run(repository, database, new BackupRequest { Reason = $"under load {i}" });
+                taken.Add((manifest, manifest.Sqlite!.Tables["ledger_a"]));
+            }
+        }
+        finally
+        {
+            ProcessRunner.Stop(writer);
+        }
+
+        Assert.True(taken[^1].Rows > taken[0].Rows, "the writer made progress during the backups");
+        foreach (var (manifest, rows) in taken)
+        {
+            string restored = folder.File($"restored-{manifest.Id}.db");
+            SqliteRestore.Run(repository, manifest, restored);
+            Assert.Equal("ok", Fixtures.IntegrityCheck(restored));
+            var ledger = LedgerWriter.Inspect(restored);
+            Assert.True(ledger.Consistent, $"snapshot {manifest.Id}: ledger_a {ledger.A} rows, ledger_b {ledger.B} rows");
+            Assert.Equal(rows, ledger.A);
+            Assert.Equal(manifest.Content.Sha256, Fixtures.Sha256(restored));
+            File.Delete(restored);
+        }
+    }
+
+    [Fact]
+    public void After_one_percent_random_updates_a_64_MiB_database_adds_under_30_percent_and_unchanged_adds_under_64_KiB()
+    {
+        using var folder = new TempFolder();
+        string database = Fixtures.ClinicalDatabase(folder, 64);
+        using var repository = Fixtures.NewRepository(folder);
+        long empty = Fixtures.FolderBytes(repository.Root);
+
+        SqliteBackup.Run(repository, database);
+        long first = Fixtures.FolderBytes(repository.Root) - empty;
+
+        var changed = ClinicalDatabaseGenerator.ApplyRandomUpdates(database, 0.01, seed: 2);
+        Assert.True(changed.RowsUpdated > 0);
+        long beforeSecond = Fixtures.FolderBytes(repository.Root);
+        SqliteBackup.Run(repository, database);
+        long second = Fixtures.FolderBytes(repository.Root) - beforeSecond;
+
+        long beforeThird = Fixtures.FolderBytes(repository.Root);
+        SqliteBackup.Run(repository, database);
+        long third = Fixtures.FolderBytes(repository.Root) - beforeThird;
+
+        Assert.True(first > 4 << 20, $"first snapshot stored {first} bytes");
+        Assert.True(second <= first * 0.30, $"second snapshot added {second} bytes, first {first}");
+        Assert.True(third < 64 * 1024, $"unchanged snapshot added {third} bytes");
+    }
+
+    [Fact]
+    public void No_repository_file_holds_plaintext_rows_or_a_sqlite_header()
+    {
+        using var folder = new TempFolder();
+        string[] markers = ["ZEBRA-MARKER-7731", "Patient-Marker-Quartz-0042"];
+        string database = Fixtures.ClinicalDatabase(folder, 1, markers: markers);
+        using var repository = Fixtures.NewRepository(folder);
+        SqliteBackup.Run(repository, database, new BackupRequest { Reason = "marker test" });
+
+        byte[] plainDatabase = File.ReadAllBytes(database);
+        Assert.True(plainDatabase.AsSpan().IndexOf(Encoding.UTF8.GetBytes(markers[0])) >= 0, "the fixture holds the marker");
+        byte[][] needles = [.. markers.Select(Encoding.UTF8.GetBytes), "SQLite format 3"u8.ToArray(), "mood_logs"u8.ToArray(), "CREATE TABLE"u8.ToArray()];
+        foreach (string file in Directory.EnumerateFiles(repository.Root, "*", SearchOption.AllDirectories))
+        {
+            byte[] content = File.ReadAllBytes(file);
+            foreach (byte[] needle in needles)
+            {
+                Assert.True(content.AsSpan().IndexOf(needle) < 0, $"{file} contains '{Encoding.UTF8.GetString(needle)}'");
+            }
+        }
+    }
+
+    [Fact]
+    public void A_file_that_is_not_a_database_is_refused_and_nothing_is_stored()
+    {
+        using var folder = new TempFolder();
+        File.WriteAllText(folder.File("notes.txt"), "this is not a database, it is a text file of some length");
+        using var repository = Fixtures.NewRepository(folder);
+        var error = Assert.Throws<HavenException>(() => SqliteBackup.Run(repository, folder.File("notes.txt")));
+        Assert.Contains("not a SQLite database", error.Message, StringComparison.Ordinal);
+        Assert.Empty(repository.SnapshotIds());
+    }
+
+    [Fact]
+    public void A_corrupt_database_is_refused_and_not_stored_as_good()
+    {
+        using var folder = new TempFolder();
+        string database = Fixtures.ClinicalDatabase(folder, 1, wal: false);
+        CorruptBtreePages(database);
+        using var repository = Fixtures.NewRepository(folder);
+        var error = Assert.ThrowsAny<HavenException>(() => SqliteBackup.Run(repository, database));
+        Assert.Equal(ExitCodes.Integrity, error.ExitCode);
+        Assert.Contains("corrupt", error.Message, StringComparison.Ordinal);
+        Assert.Empty(repository.SnapshotIds());
+    }
+
+    [Fact]
+    public void Rows_committed_only_in_the_write_ahead_log_are_in_the_snapshot()
+    {
+        using var folder = new TempFolder();
+        string database = Fixtures.ClinicalDatabase(folder, 1);
+        using var holder = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={database};Pooling=False");
+        holder.Open();
+        using (var command = holder.CreateCommand())
+        {
+            command.CommandText = "PRAGMA wal_autocheckpoint=0; CREATE TABLE late(x TEXT); INSERT INTO late VALUES ('only in the log');";
+            command.ExecuteNonQuery();
+        }
+
+        Assert.True(new FileInfo(database + "-wal").Length > 0);
+        using var repository = Fixtures.NewRepository(folder);
+        var manifest = SqliteBackup.Run(repository, database);
+        Assert.Equal(1, manifest.Sqlite!.Tables["late"]);
+        SqliteRestore.Run(repository, manifest, folder.File("restored.db"));
+        Assert.Equal(manifest.Content.Sha256, Fixtures.Sha256(folder.File("restored.db")));
+        Assert.Equal("ok", Fixtures.IntegrityCheck(folder.File("restored.db")));
+    }
+
+    /// <summary>Overwrites the middle of the file's b-tree pages with garbage, keeping the header intact.</summary>
+    internal static void CorruptBtreePages(string database)
+    {
+        using var stream = new FileStream(database, FileMode.Open, FileAccess.ReadWrite);
+        var random = new Random(5);
+        byte[] garbage = new byte[4096 * 8];
+        random.NextBytes(garbage);
+        stream.Position = stream.Length / 2 / 4096 * 4096;
+        stream.Write(garbage);
+    }
+}
