@@ -17,7 +17,9 @@ internal sealed class PackWriter : IDisposable
     private readonly ObjectCipher _cipher;
     private readonly int _frameBytes;
     private readonly long _packBytes;
-    private readonly Compressor _compressor;
+    private readonly ThreadLocal<Compressor> _compressors = new(() => new Compressor(3), trackAllValues: true);
+    private readonly Queue<(Task<byte[]> Compressed, List<(ChunkId Id, ChunkType Type, int Offset, int Length)> Chunks)> _inFlight = new();
+    private readonly int _maxInFlight = Math.Max(2, Environment.ProcessorCount);
     private readonly MemoryStream _frame = new();
     private readonly List<(ChunkId Id, ChunkType Type, int Offset, int Length)> _frameChunks = [];
     private readonly List<PackEntry> _packEntries = [];
@@ -32,7 +34,6 @@ internal sealed class PackWriter : IDisposable
         _cipher = cipher;
         _frameBytes = frameBytes;
         _packBytes = packBytes;
-        _compressor = new Compressor(3);
     }
 
     /// <summary>Packs written completely (renamed into place) and their entries, for the index file.</summary>
@@ -68,9 +69,19 @@ internal sealed class PackWriter : IDisposable
     public void Flush()
     {
         FlushFrame();
+        while (_inFlight.Count > 0)
+        {
+            WriteOldestFrame();
+        }
+
         FinishPack();
     }
 
+    /// <summary>
+    /// Hands a full frame to a worker for compression, the slowest step, so that both cores
+    /// compress while this thread reads and hashes pages. At most a few frames are in flight,
+    /// which bounds memory; frames are written in the order they were filled.
+    /// </summary>
     private void FlushFrame()
     {
         if (_frameChunks.Count == 0)
@@ -78,19 +89,31 @@ internal sealed class PackWriter : IDisposable
             return;
         }
 
+        byte[] plain = _frame.ToArray();
+        var chunks = new List<(ChunkId, ChunkType, int, int)>(_frameChunks);
+        _inFlight.Enqueue((Task.Run(() => _compressors.Value!.Wrap(plain).ToArray()), chunks));
+        _frameChunks.Clear();
+        _frame.SetLength(0);
+        while (_inFlight.Count > _maxInFlight)
+        {
+            WriteOldestFrame();
+        }
+    }
+
+    private void WriteOldestFrame()
+    {
+        var (compressing, chunks) = _inFlight.Dequeue();
+        byte[] compressed = compressing.GetAwaiter().GetResult();
         EnsurePack();
         long offset = _packStream!.Position;
-        byte[] compressed = _compressor.Wrap(_frame.GetBuffer().AsSpan(0, (int)_frame.Length)).ToArray();
         byte[] sealedFrame = _cipher.Seal(PackFormat.FrameType, PackFormat.FrameName(_packId!, offset), compressed);
         _packStream.Write(sealedFrame);
         BytesWritten += sealedFrame.Length;
-        foreach (var chunk in _frameChunks)
+        foreach (var chunk in chunks)
         {
             _packEntries.Add(new PackEntry(chunk.Id, chunk.Type, offset, sealedFrame.Length, chunk.Offset, chunk.Length));
         }
 
-        _frameChunks.Clear();
-        _frame.SetLength(0);
         if (_packStream.Position >= _packBytes)
         {
             FinishPack();
@@ -144,7 +167,18 @@ internal sealed class PackWriter : IDisposable
             _packStream = null;
         }
 
-        _compressor.Dispose();
+        foreach (var (compressing, _) in _inFlight)
+        {
+            compressing.ContinueWith(static _ => { }, TaskScheduler.Default).Wait();
+        }
+
+        _inFlight.Clear();
+        foreach (var compressor in _compressors.Values)
+        {
+            compressor.Dispose();
+        }
+
+        _compressors.Dispose();
         _frame.Dispose();
     }
 }

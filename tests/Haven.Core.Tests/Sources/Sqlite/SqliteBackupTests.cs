@@ -140,6 +140,47 @@ public class SqliteBackupTests
         Assert.Equal("ok", Fixtures.IntegrityCheck(folder.File("restored.db")));
     }
 
+    [Fact]
+    public async Task In_WAL_mode_writers_keep_committing_while_a_backup_runs()
+    {
+        using var folder = new TempFolder();
+        string database = Fixtures.ClinicalDatabase(folder, 16);
+        LedgerWriter.Prepare(database);
+        using var repository = Fixtures.NewRepository(folder);
+        long commits = 0;
+        using var stop = new CancellationTokenSource();
+        using var started = new ManualResetEventSlim();
+        var writer = new LedgerWriter { Committed = n => { Interlocked.Exchange(ref commits, n); started.Set(); } };
+        var writing = Task.Run(() => writer.Run(database, stop.Token));
+        Assert.True(started.Wait(TimeSpan.FromSeconds(30)));
+
+        long atPageOne = -1;
+        long atLastPage = -1;
+        var progress = new SynchronousProgress(p =>
+        {
+            if (p.Done <= 4096 && atPageOne < 0)
+            {
+                atPageOne = Interlocked.Read(ref commits);
+            }
+
+            if (p.Done == p.Total)
+            {
+                atLastPage = Interlocked.Read(ref commits);
+            }
+        });
+        var manifest = SqliteBackup.Run(repository, database, new BackupRequest { Progress = progress });
+        stop.Cancel();
+        await writing;
+
+        Assert.True(atPageOne >= 0 && atLastPage > atPageOne, $"commits at first progress {atPageOne}, at last page {atLastPage}");
+        Assert.True(manifest.Sqlite!.Tables["ledger_a"] <= atPageOne, "the snapshot holds only what was committed before it started");
+    }
+
+    private sealed class SynchronousProgress(Action<Progress> report) : IProgress<Progress>
+    {
+        public void Report(Progress value) => report(value);
+    }
+
     /// <summary>Overwrites the middle of the file's b-tree pages with garbage, keeping the header intact.</summary>
     internal static void CorruptBtreePages(string database)
     {
