@@ -60,4 +60,45 @@ internal static class BlockStore
             return id;
         }
     }
+
+    /// <summary>
+    /// Makes a snapshot durable in order: the last pack, then the index file naming its chunks, and
+    /// only then the manifest, so that a listed snapshot always has everything it needs.
+    /// </summary>
+    public static Manifest Commit(
+        LocalRepository repository,
+        PackWriter writer,
+        SourceInfo source,
+        SqliteInfo? sqlite,
+        ContentInfo content,
+        BackupRequest request,
+        DateTime time,
+        System.Diagnostics.Stopwatch stopwatch)
+    {
+        writer.Flush();
+        long indexBytes = repository.WriteIndexFile(writer.Finished);
+        var manifest = new Manifest
+        {
+            Id = LocalRepository.NewSnapshotId(),
+            Time = time,
+            Trigger = request.Trigger,
+            Reason = request.Reason,
+            Tags = request.Tags,
+            Host = Environment.MachineName,
+            ToolVersion = HavenVersion.Current,
+            Source = source,
+            Sqlite = sqlite,
+            Content = content,
+            Stats = new SnapshotStats
+            {
+                AddedBytes = writer.BytesWritten + indexBytes,
+                NewChunks = writer.ChunksAdded,
+                Chunks = content.Blocks,
+                DurationSeconds = stopwatch.Elapsed.TotalSeconds,
+            },
+        };
+        request.CancellationToken.ThrowIfCancellationRequested();
+        repository.WriteSnapshot(manifest);
+        return manifest;
+    }
 }

@@ -22,28 +22,6 @@ internal static class RawFileBackup
         long size = RandomAccess.GetLength(handle);
         var content = BlockStore.Store(
             repository, writer, BlockSize, size, (number, block) => RandomAccess.Read(handle, block, number * BlockSize), request);
-        writer.Flush();
-        long indexBytes = repository.WriteIndexFile(writer.Finished);
-        var manifest = new Manifest
-        {
-            Id = LocalRepository.NewSnapshotId(),
-            Time = time,
-            Trigger = request.Trigger,
-            Reason = request.Reason,
-            Tags = request.Tags,
-            Host = Environment.MachineName,
-            ToolVersion = HavenVersion.Current,
-            Source = new SourceInfo("file", path, Path.GetFileName(path)),
-            Content = content,
-            Stats = new SnapshotStats
-            {
-                AddedBytes = writer.BytesWritten + indexBytes,
-                NewChunks = writer.ChunksAdded,
-                Chunks = content.Blocks,
-                DurationSeconds = stopwatch.Elapsed.TotalSeconds,
-            },
-        };
-        repository.WriteSnapshot(manifest);
-        return manifest;
+        return BlockStore.Commit(repository, writer, new SourceInfo("file", path, Path.GetFileName(path)), null, content, request, time, stopwatch);
     }
 }

@@ -31,40 +31,16 @@ public static class SqliteBackup
         DateTime time = repository.Time.GetUtcNow().UtcDateTime;
         var content = StorePages(repository, writer, source, request);
         source.EnsureStillConsistent();
-        writer.Flush();
-        long indexBytes = repository.WriteIndexFile(writer.Finished);
-
-        var manifest = new Manifest
+        var sqlite = new SqliteInfo
         {
-            Id = LocalRepository.NewSnapshotId(),
-            Time = time,
-            Trigger = request.Trigger,
-            Reason = request.Reason,
-            Tags = request.Tags,
-            Host = Environment.MachineName,
-            ToolVersion = HavenVersion.Current,
-            Source = new SourceInfo("sqlite", path, Path.GetFileName(path)),
-            Sqlite = new SqliteInfo
-            {
-                PageSize = source.PageSize,
-                PageCount = source.PageCount,
-                JournalMode = source.JournalMode,
-                UserVersion = source.UserVersion,
-                SchemaHash = source.SchemaHash,
-                Tables = source.Tables,
-            },
-            Content = content,
-            Stats = new SnapshotStats
-            {
-                AddedBytes = writer.BytesWritten + indexBytes,
-                NewChunks = writer.ChunksAdded,
-                Chunks = source.PageCount,
-                DurationSeconds = stopwatch.Elapsed.TotalSeconds,
-            },
+            PageSize = source.PageSize,
+            PageCount = source.PageCount,
+            JournalMode = source.JournalMode,
+            UserVersion = source.UserVersion,
+            SchemaHash = source.SchemaHash,
+            Tables = source.Tables,
         };
-        request.CancellationToken.ThrowIfCancellationRequested();
-        repository.WriteSnapshot(manifest);
-        return manifest;
+        return BlockStore.Commit(repository, writer, new SourceInfo("sqlite", path, Path.GetFileName(path)), sqlite, content, request, time, stopwatch);
     }
 
     private static ContentInfo StorePages(LocalRepository repository, PackWriter writer, SqliteSnapshotReader source, BackupRequest request) =>
