@@ -57,9 +57,11 @@ internal sealed class CliContext(ParseResult parse, TextWriter output, TextWrite
     /// <summary>A passphrase from an environment variable, a file named by one, or the terminal.</summary>
     public Secret? ReadPassphrase(string variable, string fileVariable, string prompt, bool confirm)
     {
-        if (Environment.GetEnvironmentVariable(variable) is { Length: > 0 } value)
+        if (Environment.GetEnvironmentVariable(variable) is { } value)
         {
-            return Secret.FromPassphrase(value);
+            return value.Length > 0
+                ? Secret.FromPassphrase(value)
+                : throw new UsageException($"{variable} is set but empty.", $"Set {variable} to the passphrase, or unset it.");
         }
 
         if (Environment.GetEnvironmentVariable(fileVariable) is { Length: > 0 } file)
@@ -83,6 +85,11 @@ internal sealed class CliContext(ParseResult parse, TextWriter output, TextWrite
 
     private static string ReadPassphraseFile(string path, string variable)
     {
+        if (Directory.Exists(path))
+        {
+            throw new UsageException($"The passphrase file '{path}' (from {variable}) is a folder, not a file.");
+        }
+
         try
         {
             string text = File.ReadAllText(path, Encoding.UTF8);

@@ -13,7 +13,7 @@ internal static class BackupCommand
         var reason = new Option<string?>("--reason") { Description = "Why this snapshot is taken (recorded in the manifest)." };
         var tags = new Option<string[]>("--tag") { Description = "A label for the snapshot; repeat for several.", AllowMultipleArgumentsPerToken = false };
         var trigger = new Option<string>("--trigger") { Description = "Why: manual, launch, critical-operation, schedule.", DefaultValueFactory = _ => Triggers.Manual };
-        trigger.AcceptOnlyFromAmong([.. Triggers.All]);
+        trigger.AcceptOnlyFromAmong(Triggers.Manual, Triggers.Launch, Triggers.CriticalOperation, Triggers.Schedule);
         var json = new Option<bool>("--json") { Description = "Print the snapshot as JSON." };
         var noCheck = new Option<bool>("--no-check-source") { Description = "Skip PRAGMA quick_check of the source (faster; corruption is then found at restore)." };
 

@@ -55,6 +55,11 @@ internal static class CheckCommand
                 context.Out.WriteLine($"note: {note}");
             }
 
+            if (report.Problems.Any(p => p.ObjectName.StartsWith("index/", StringComparison.Ordinal)) || report.Notes.Count > 0)
+            {
+                context.Out.WriteLine("The index can be rebuilt from the packs' own headers: run 'haven rebuild-index'.");
+            }
+
             string depth = report.ReadData ? $"read and verified {Format.Bytes(report.BytesVerified)}" : "structure only (add --read-data to verify every byte)";
             context.Out.WriteLine(report.Healthy
                 ? $"No damage: {report.Snapshots} snapshots, {report.Packs} packs, {report.Chunks} chunks; {depth}."

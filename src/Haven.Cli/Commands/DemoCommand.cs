@@ -25,12 +25,18 @@ internal static class DemoCommand
         var command = new Command("demo", "Back up a live synthetic clinical database, restore it, and prove the copy is identical.") { dir, size };
         command.SetAction(HavenCli.Action(context =>
         {
+            int mib = context.Parse.GetValue(size);
+            if (mib is < 1 or > 65536)
+            {
+                throw new UsageException($"--size-mib must be between 1 and 65536, not {mib}.");
+            }
+
             string? given = context.Parse.GetValue(dir);
             string work = given ?? Path.Combine(Path.GetTempPath(), "haven-demo-" + Guid.NewGuid().ToString("N")[..8]);
             Directory.CreateDirectory(work);
             try
             {
-                return new Demo(context, work, context.Parse.GetValue(size)).Run();
+                return new Demo(context, work, mib).Run();
             }
             finally
             {

@@ -9,10 +9,13 @@ internal static class RestoreCommand
 {
     public static Command Create()
     {
-        var snapshot = new Argument<string>("SNAPSHOT") { Description = "Snapshot id, unique prefix of 8+ characters, or 'latest'." };
+        var snapshot = new Argument<string>("SNAPSHOT")
+        {
+            Description = "Snapshot id, unique prefix of 8+ characters, or 'latest' (the newest non-pre-restore snapshot of --source, else of the database at --to, else of the only source).",
+        };
         var to = new Option<string>("--to") { Description = "Database file to create or replace.", Required = true };
         var force = new Option<bool>("--force") { Description = "Replace the database even if another process has it open." };
-        var source = new Option<string?>("--source") { Description = "With 'latest': the latest snapshot of this source." };
+        var source = new Option<string?>("--source") { Description = "With 'latest': the source (full path, or file name if unique)." };
         var json = new Option<bool>("--json") { Description = "Print the result as JSON." };
         var command = new Command("restore", "Restore a SQLite snapshot: verified before it touches anything, atomic, with a pre-restore snapshot of what it replaces.")
         {
@@ -21,7 +24,7 @@ internal static class RestoreCommand
         command.SetAction(HavenCli.Action(context =>
         {
             using var repository = context.OpenRepository();
-            var manifest = repository.ResolveSnapshot(context.Parse.GetValue(snapshot)!, context.Parse.GetValue(source));
+            var manifest = repository.ResolveSnapshot(context.Parse.GetValue(snapshot)!, context.Parse.GetValue(source), context.Parse.GetValue(to));
             using var progress = context.Progress("restore");
             var result = SqliteRestore.Run(repository, manifest, context.Parse.GetValue(to)!, new RestoreRequest
             {

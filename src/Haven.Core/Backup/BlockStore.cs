@@ -30,7 +30,7 @@ internal static class BlockStore
             read(number, block);
             digest.AppendData(block);
             builder.Add(StoreChunk(block, ChunkType.Page));
-            if ((number & 0xFFF) == 0xFFF)
+            if ((number & 0x3FF) == 0x3FF)
             {
                 request.CancellationToken.ThrowIfCancellationRequested();
                 request.Progress?.Report(new Progress("backup", number + 1, blocks));
@@ -76,7 +76,7 @@ internal static class BlockStore
         System.Diagnostics.Stopwatch stopwatch)
     {
         writer.Flush();
-        long indexBytes = repository.WriteIndexFile(writer.Finished);
+        long indexBytes = repository.WriteIndexFile(writer.Finished).Bytes;
         var manifest = new Manifest
         {
             Id = LocalRepository.NewSnapshotId(),
@@ -97,6 +97,8 @@ internal static class BlockStore
                 DurationSeconds = stopwatch.Elapsed.TotalSeconds,
             },
         };
+        // Count the manifest itself too (its size barely depends on the figure it holds).
+        manifest = manifest with { Stats = manifest.Stats with { AddedBytes = manifest.Stats.AddedBytes + LocalRepository.SnapshotObjectBytes(manifest) } };
         request.CancellationToken.ThrowIfCancellationRequested();
         repository.WriteSnapshot(manifest);
         return manifest;

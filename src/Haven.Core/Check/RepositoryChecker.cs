@@ -19,6 +19,14 @@ public static class RepositoryChecker
     {
         ArgumentNullException.ThrowIfNull(repository);
         var report = new CheckReport { ReadData = readData };
+        foreach (string folder in new[] { "keys", "data", "index", "snapshots" })
+        {
+            if (!Directory.Exists(Path.Combine(repository.Root, folder)))
+            {
+                report.Problems.Add(new CheckProblem(folder + "/", $"The repository's '{folder}' folder is missing."));
+            }
+        }
+
         var damagedChunks = new HashSet<ChunkId>();
         CheckKeySlots(repository, report);
         var indexed = CheckIndexFiles(repository, report);
@@ -81,7 +89,7 @@ public static class RepositoryChecker
 
             if (problem is not null)
             {
-                report.Problems.Add(new CheckProblem(name, $"Pack {pack} {problem}."));
+                report.Problems.Add(new CheckProblem(name, $"this pack {problem.TrimEnd('.')}."));
                 damagedChunks.UnionWith(entries.Select(e => e.Id));
             }
 
@@ -90,7 +98,9 @@ public static class RepositoryChecker
 
         foreach (string pack in present.Keys.Where(p => !indexed.ContainsKey(p)))
         {
-            report.Notes.Add($"Pack {pack} is listed in no index (left by an interrupted backup); no snapshot uses it.");
+            report.Notes.Add(
+                $"Pack {pack} is listed in no index: either an interrupted backup left it, or an index file was lost. "
+                + "Do not delete it; 'haven rebuild-index' makes its chunks usable again.");
         }
     }
 

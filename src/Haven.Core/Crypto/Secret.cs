@@ -45,6 +45,11 @@ public sealed class Secret : IDisposable
     /// <summary>Reads a key file; fails with a clear message when it is missing, unreadable or too short.</summary>
     public static Secret FromKeyFile(string path)
     {
+        if (Directory.Exists(path))
+        {
+            throw new UsageException($"Key file '{path}' is a folder, not a file.", "Give the path of the key file itself.");
+        }
+
         byte[] bytes;
         try
         {
@@ -81,9 +86,9 @@ public sealed class Secret : IDisposable
     public static Secret CreateKeyFile(string path)
     {
         byte[] bytes = RandomNumberGenerator.GetBytes(64);
-        if (File.Exists(path))
+        if (File.Exists(path) || Directory.Exists(path))
         {
-            throw new UsageException($"Key file '{path}' already exists; Haven never overwrites a key file.", "Choose a new file name.");
+            throw new UsageException($"'{path}' already exists; Haven never overwrites it with a new key file.", "Choose a new file name.");
         }
 
         string directory = Path.GetDirectoryName(Path.GetFullPath(path))!;

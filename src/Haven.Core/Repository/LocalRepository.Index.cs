@@ -22,7 +22,20 @@ public sealed partial class LocalRepository
         var index = new Dictionary<ChunkId, ChunkLocation>();
         foreach (string name in IndexFiles())
         {
-            foreach (var (pack, size, entries) in ReadIndexFile(name))
+            List<(string Pack, long Size, List<PackEntry> Entries)> packs;
+            try
+            {
+                packs = ReadIndexFile(name);
+            }
+            catch (IntegrityException e)
+            {
+                throw new IntegrityException(
+                    e.Message,
+                    "The index can be rebuilt from the packs: run 'haven rebuild-index', then 'haven check --read-data'.",
+                    e);
+            }
+
+            foreach (var (pack, size, entries) in packs)
             {
                 IndexedPackSizes[pack] = size;
                 foreach (var entry in entries)
@@ -68,11 +81,11 @@ public sealed partial class LocalRepository
     }
 
     /// <summary>Writes an index file for packs just written, and adds them to the loaded index.</summary>
-    internal long WriteIndexFile(IReadOnlyList<(string Pack, long Size, List<PackEntry> Entries)> packs)
+    internal (long Bytes, string? Name) WriteIndexFile(IReadOnlyList<(string Pack, long Size, List<PackEntry> Entries)> packs)
     {
         if (packs.Count == 0)
         {
-            return 0;
+            return (0, null);
         }
 
         using var buffer = new MemoryStream();
@@ -103,7 +116,41 @@ public sealed partial class LocalRepository
             }
         }
 
-        return written;
+        return (written, name);
+    }
+
+    /// <summary>
+    /// Rebuilds the index from the packs' own authenticated headers: writes one new index file
+    /// listing every readable pack, then removes the old index files. Damaged packs are left out
+    /// and returned, so that the caller can name them.
+    /// </summary>
+    public (int Packs, long Chunks, IReadOnlyList<string> DamagedPacks) RebuildIndex()
+    {
+        var packs = new List<(string Pack, long Size, List<PackEntry> Entries)>();
+        var damaged = new List<string>();
+        foreach (var (pack, path) in PackFiles())
+        {
+            try
+            {
+                packs.Add((pack, new FileInfo(path).Length, PackFormat.ReadHeader(path, pack, Cipher)));
+            }
+            catch (IntegrityException e)
+            {
+                damaged.Add($"{pack}: {e.Message}");
+            }
+        }
+
+        var old = IndexFiles().ToList();
+        _index = new Dictionary<ChunkId, ChunkLocation>();
+        IndexedPackSizes.Clear();
+        string? written = packs.Count > 0 ? WriteIndexFile(packs).Name : null;
+        foreach (string name in old.Where(n => n != written))
+        {
+            File.Delete(Path.Combine(IndexDirectory, name));
+        }
+
+        AtomicFile.SyncDirectory(IndexDirectory);
+        return (packs.Count, packs.Sum(p => (long)p.Entries.Count), damaged);
     }
 
     /// <summary>Every pack file present: (id, path).</summary>

@@ -25,6 +25,14 @@ public sealed partial class LocalRepository
         return WriteObject(SnapshotsDirectory, SnapshotType, manifest.Id, json);
     }
 
+    /// <summary>How many bytes the manifest will take when stored.</summary>
+    internal static long SnapshotObjectBytes(Manifest manifest)
+    {
+        byte[] json = JsonSerializer.SerializeToUtf8Bytes(manifest, RepositoryJson.Default.Manifest);
+        using var compressor = new ZstdSharp.Compressor(3);
+        return compressor.Wrap(json).Length + Crypto.ObjectCipher.Overhead;
+    }
+
     /// <summary>Reads and authenticates one manifest.</summary>
     public Manifest ReadSnapshot(string id)
     {
@@ -46,25 +54,46 @@ public sealed partial class LocalRepository
         }
     }
 
-    /// <summary>All manifests, oldest first.</summary>
-    public IReadOnlyList<Manifest> Snapshots() =>
-        [.. SnapshotIds().Select(ReadSnapshot).OrderBy(m => m.Time).ThenBy(m => m.Id, StringComparer.Ordinal)];
+    /// <summary>All manifests, oldest first. Throws <see cref="IntegrityException"/> if any is damaged.</summary>
+    public IReadOnlyList<Manifest> Snapshots()
+    {
+        var (manifests, damaged) = ReadAllSnapshots();
+        return damaged.Count > 0 ? throw damaged[0] : manifests;
+    }
+
+    /// <summary>The readable manifests, oldest first, and a failure for each damaged one.</summary>
+    public (IReadOnlyList<Manifest> Manifests, IReadOnlyList<IntegrityException> Damaged) ReadAllSnapshots()
+    {
+        var manifests = new List<Manifest>();
+        var damaged = new List<IntegrityException>();
+        foreach (string id in SnapshotIds())
+        {
+            try
+            {
+                manifests.Add(ReadSnapshot(id));
+            }
+            catch (IntegrityException e)
+            {
+                damaged.Add(e);
+            }
+        }
+
+        return ([.. manifests.OrderBy(m => m.Time).ThenBy(m => m.Id, StringComparer.Ordinal)], damaged);
+    }
 
     /// <summary>
-    /// Finds a snapshot by full id, unique prefix of at least 8 characters, or "latest" (optionally the
-    /// latest of one source). Throws <see cref="UsageException"/> when unknown or ambiguous.
+    /// Finds a snapshot by full id or unique prefix of at least 8 characters, or "latest": the
+    /// newest snapshot, other than pre-restore ones, of one source. The source is
+    /// <paramref name="source"/> (full path, or file name when only one source has it), else the
+    /// source whose path is <paramref name="target"/>, else the repository's only source.
+    /// Throws <see cref="UsageException"/> when unknown or ambiguous.
     /// </summary>
-    public Manifest ResolveSnapshot(string spec, string? sourceName = null)
+    public Manifest ResolveSnapshot(string spec, string? source = null, string? target = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(spec);
         if (spec == "latest")
         {
-            var latest = Snapshots()
-                .Where(m => sourceName is null || m.Source.Name == sourceName || m.Source.Path == sourceName)
-                .LastOrDefault();
-            return latest ?? throw new UsageException(
-                sourceName is null ? "The repository holds no snapshots yet." : $"The repository holds no snapshots of '{sourceName}'.",
-                "Take one with 'haven backup sqlite PATH'.");
+            return ResolveLatest(source, target);
         }
 
         if (spec.Length < MinimumIdPrefix)
@@ -82,6 +111,51 @@ public sealed partial class LocalRepository
             _ => throw new UsageException(
                 $"Snapshot id '{spec}' is ambiguous: it starts {matches.Count} ids ({string.Join(", ", matches.Take(3))}).",
                 "Give more characters of the id."),
+        };
+    }
+
+    private Manifest ResolveLatest(string? source, string? target)
+    {
+        var (manifests, damaged) = ReadAllSnapshots();
+        if (damaged.Count > 0)
+        {
+            throw new IntegrityException(
+                $"{damaged[0].Message} It might be the latest, so 'latest' cannot be resolved safely.",
+                "Name a snapshot by its id ('haven snapshots' lists the readable ones), and run 'haven check'.");
+        }
+
+        var candidates = manifests.Where(m => m.Trigger != Backup.Triggers.PreRestore).ToList();
+        var paths = candidates.Select(m => m.Source.Path).Distinct(StringComparer.Ordinal).ToList();
+        string? path = source is not null ? SourcePath(paths, source)
+            : target is not null && paths.Contains(Path.GetFullPath(target)) ? Path.GetFullPath(target)
+            : paths.Count == 1 ? paths[0]
+            : paths.Count == 0 ? null
+            : throw new UsageException(
+                $"The repository holds snapshots of {paths.Count} sources ({string.Join(", ", paths.Take(4))}); 'latest' needs to know which.",
+                "Name one with --source PATH, or give a snapshot id.");
+        var latest = candidates.LastOrDefault(m => m.Source.Path == path);
+        return latest ?? throw new UsageException(
+            source is null ? "The repository holds no snapshots yet (other than pre-restore ones)." : $"The repository holds no snapshots of '{source}'.",
+            "Take one with 'haven backup sqlite PATH'; pre-restore snapshots are restored by their id.");
+    }
+
+    /// <summary>The one source path that <paramref name="source"/> names: a full path, or a file name only one source has.</summary>
+    private static string? SourcePath(List<string> paths, string source)
+    {
+        string full = Path.GetFullPath(source);
+        if (paths.Contains(full))
+        {
+            return full;
+        }
+
+        var byName = paths.Where(p => Path.GetFileName(p) == source).ToList();
+        return byName.Count switch
+        {
+            0 => null,
+            1 => byName[0],
+            _ => throw new UsageException(
+                $"Several sources are named '{source}' ({string.Join(", ", byName)}).",
+                "Give the full path with --source."),
         };
     }
 }

@@ -68,7 +68,12 @@ public sealed partial class LocalRepository : IDisposable
         ArgumentNullException.ThrowIfNull(secret);
         time ??= TimeProvider.System;
         root = Path.GetFullPath(root);
-        if (File.Exists(root) || (Directory.Exists(root) && Directory.EnumerateFileSystemEntries(root).Any()))
+        if (File.Exists(root))
+        {
+            throw new UsageException($"'{root}' is a file; a repository is a folder.", "Choose a path for a new folder.");
+        }
+
+        if (Directory.Exists(root) && Directory.EnumerateFileSystemEntries(root).Any())
         {
             throw new UsageException(
                 $"'{root}' is not empty; a repository is created only in an empty or new folder.",
@@ -112,13 +117,24 @@ public sealed partial class LocalRepository : IDisposable
 
         if (damaged.Count > 0)
         {
-            throw damaged[0];
+            throw new IntegrityException(
+                damaged[0].Message,
+                "A key slot file was changed or damaged; restore the keys/ folder from a copy of the repository, or open it with another key slot's secret.");
+        }
+
+        if (slots.Count == 0)
+        {
+            throw new IntegrityException(
+                $"The repository at '{root}' has no key slots (its keys/ folder is empty or missing): nothing can open it.",
+                "Restore the keys/ folder from a copy of the repository.");
         }
 
         string what = secret.Kind == SecretKind.Passphrase ? "The passphrase" : $"The key file '{secret.KeyFilePath}'";
         throw new WrongKeyException(
             $"{what} does not open any key slot of the repository at '{root}'.",
-            "Check the passphrase or key file; 'haven key list' shows which kinds of slot exist.");
+            secret.Kind == SecretKind.Passphrase
+                ? "Check the passphrase (and which of HAVEN_PASSPHRASE, HAVEN_PASSPHRASE_FILE is set), or open it with a key file."
+                : "Check the key file, or open the repository with a passphrase.");
     }
 
     private static RepositoryConfig ReadConfig(string root)

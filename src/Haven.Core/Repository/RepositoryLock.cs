@@ -43,12 +43,12 @@ public sealed class RepositoryLock : IDisposable
             catch (IOException) when (File.Exists(path))
             {
                 var existing = ReadHolder(path);
-                if (existing is null || !IsStale(existing))
+                if (existing is null ? !IsAbandonedUnreadable(path, time) : !IsStale(existing))
                 {
                     throw Locked(existing, path);
                 }
 
-                broken = Describe(existing);
+                broken = existing is null ? $"an unreadable lock file ({path})" : Describe(existing);
                 AtomicFile.TryDelete(path);
             }
         }
@@ -71,7 +71,7 @@ public sealed class RepositoryLock : IDisposable
     {
         try
         {
-            return JsonSerializer.Deserialize(File.ReadAllBytes(path), RepositoryJson.Default.LockHolder);
+            return Validate(JsonSerializer.Deserialize(File.ReadAllBytes(path), RepositoryJson.Default.LockHolder));
         }
         catch (Exception e) when (e is IOException or JsonException or UnauthorizedAccessException)
         {
@@ -79,6 +79,20 @@ public sealed class RepositoryLock : IDisposable
         }
     }
 
+    private static LockHolder? Validate(LockHolder? holder) =>
+        holder is { Host.Length: > 0, Pid: > 0 } ? holder : null;
+
+    /// <summary>
+    /// A lock file that cannot be parsed was left by a writer killed between creating and filling
+    /// it; once it is older than a minute, no live writer can still be filling it.
+    /// </summary>
+    private static bool IsAbandonedUnreadable(string path, TimeProvider time) =>
+        File.Exists(path) && time.GetUtcNow().UtcDateTime - File.GetLastWriteTimeUtc(path) > TimeSpan.FromMinutes(1);
+
+    /// <summary>
+    /// A lock is stale when its holder ran on this host and that process is gone, or the process id
+    /// now belongs to a process that started after the lock was taken (the id was reused).
+    /// </summary>
     private static bool IsStale(LockHolder holder)
     {
         if (!string.Equals(holder.Host, Environment.MachineName, StringComparison.Ordinal))
@@ -94,7 +108,7 @@ public sealed class RepositoryLock : IDisposable
         try
         {
             using var process = Process.GetProcessById(holder.Pid);
-            return process.HasExited;
+            return process.HasExited || process.StartTime.ToUniversalTime() > holder.Since.ToUniversalTime().AddSeconds(1);
         }
         catch (ArgumentException)
         {

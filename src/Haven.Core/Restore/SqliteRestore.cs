@@ -25,7 +25,7 @@ public static class SqliteRestore
         ArgumentNullException.ThrowIfNull(snapshot);
         request ??= new RestoreRequest();
         var stopwatch = Stopwatch.StartNew();
-        string target = Path.GetFullPath(targetPath);
+        string target = FollowLinks(Path.GetFullPath(targetPath));
         string directory = Path.GetDirectoryName(target)!;
         Directory.CreateDirectory(directory);
         if (Directory.Exists(target))
@@ -53,6 +53,11 @@ public static class SqliteRestore
                 checks.Add($"pre-restore snapshot {preRestore.Id} of the replaced database");
             }
 
+            if (replacing)
+            {
+                FileOwnership.Copy(target, temp);
+            }
+
             Swap(temp, target);
             return new RestoreResult(snapshot, target, preRestore, checks, stopwatch.Elapsed.TotalSeconds);
         }
@@ -62,14 +67,13 @@ public static class SqliteRestore
         }
     }
 
-    /// <summary>Writes the image to <paramref name="temp"/> (mode 0600) and verifies it completely.</summary>
+    /// <summary>
+    /// Writes the image to <paramref name="temp"/> (mode 0600) and verifies it completely. A snapshot
+    /// of a plain file (such as a damaged database kept byte for byte before a restore) is verified
+    /// by its digest only, since SQLite may not be able to read it.
+    /// </summary>
     internal static List<string> BuildAndVerify(LocalRepository repository, Manifest snapshot, string temp, RestoreRequest request)
     {
-        if (snapshot.Source.Kind != "sqlite" || snapshot.Sqlite is null)
-        {
-            throw new UsageException($"Snapshot {snapshot.Id} is of a {snapshot.Source.Kind}, not a SQLite database.");
-        }
-
         using (var stream = AtomicFile.OpenNew(temp))
         {
             SnapshotMaterializer.WriteTo(repository, snapshot, stream, request.Progress, request.CancellationToken);
@@ -78,11 +82,26 @@ public static class SqliteRestore
 
         var checks = new List<string>
         {
-            $"every chunk authenticated and matching its id ({snapshot.Content.Blocks} pages)",
-            $"whole-image SHA-256 equals the manifest ({snapshot.Content.Sha256[..16]}...)",
+            $"every chunk authenticated and matching its id ({snapshot.Content.Blocks} blocks)",
+            $"whole-content SHA-256 equals the manifest ({snapshot.Content.Sha256[..16]}...)",
         };
-        checks.AddRange(VerifyDatabase(temp, snapshot));
+        if (snapshot.Sqlite is not null)
+        {
+            checks.AddRange(VerifyDatabase(temp, snapshot));
+        }
+        else
+        {
+            checks.Add("a byte-for-byte copy of a file SQLite could not read: no database checks were possible");
+        }
+
         return checks;
+    }
+
+    /// <summary>A restore over a symbolic link replaces the file it points to, which is what the app opens.</summary>
+    private static string FollowLinks(string path)
+    {
+        var info = new FileInfo(path);
+        return info.LinkTarget is null ? path : info.ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? path;
     }
 
     /// <summary>Runs integrity_check and compares row counts and schema with the manifest.</summary>
@@ -150,7 +169,8 @@ public static class SqliteRestore
         }
         catch (HavenException e) when (e is not BusyException && e.ExitCode != ExitCodes.WrongKey)
         {
-            return RawFileBackup.RunLocked(repository, target, request with { Reason = request.Reason + " (kept byte for byte: " + e.Message + ")" });
+            string why = e.Message.Split('\n')[0];
+            return RawFileBackup.RunLocked(repository, target, request with { Reason = $"{request.Reason}; kept byte for byte because SQLite could not read it ({why})" });
         }
     }
 

@@ -93,4 +93,36 @@ public class LocalRepositoryTests
         var error = Assert.Throws<BusyException>(() => repository.Lock("backup"));
         Assert.Contains("other-host pid 1 since 2026-01-01T00:00:00Z", error.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void A_lock_whose_pid_now_belongs_to_a_newer_process_is_stale()
+    {
+        using var folder = new TempFolder();
+        using var repository = Fixtures.NewRepository(folder);
+        using var newer = Process.Start(new ProcessStartInfo("sleep", "30") { UseShellExecute = false })!;
+        try
+        {
+            File.WriteAllText(Path.Combine(repository.Root, "lock"), $"{{\"host\":\"{Environment.MachineName}\",\"pid\":{newer.Id},\"since\":\"2020-01-01T00:00:00Z\",\"operation\":\"backup\"}}");
+            using var taken = repository.Lock("backup");
+            Assert.NotNull(taken.BrokeStaleLock);
+        }
+        finally
+        {
+            newer.Kill();
+        }
+    }
+
+    [Fact]
+    public void An_unreadable_lock_is_respected_for_a_minute_then_broken()
+    {
+        using var folder = new TempFolder();
+        using var repository = Fixtures.NewRepository(folder);
+        string lockPath = Path.Combine(repository.Root, "lock");
+        File.WriteAllBytes(lockPath, []);
+        Assert.Throws<BusyException>(() => repository.Lock("backup"));
+
+        File.SetLastWriteTimeUtc(lockPath, DateTime.UtcNow.AddMinutes(-5));
+        using var taken = repository.Lock("backup");
+        Assert.NotNull(taken.BrokeStaleLock);
+    }
 }

@@ -141,9 +141,7 @@ internal sealed class SqliteSnapshotReader : IDisposable
             string result = Scalar<string>(_reader!, "PRAGMA quick_check(1)");
             if (result != "ok")
             {
-                throw new IntegrityException(
-                    $"The database '{_path}' is corrupt (quick_check: {result}); it was not backed up.",
-                    "Restore it from an earlier snapshot with 'haven restore', or repair it with sqlite3's .recover.");
+                throw CorruptSource(_path, result.Split('\n')[0].Trim());
             }
         }
 
@@ -222,6 +220,12 @@ internal sealed class SqliteSnapshotReader : IDisposable
             throw new HavenException($"The database '{path}' does not exist.", "Check the path.");
         }
 
+        if (new FileInfo(path).Length == 0)
+        {
+            // SQLite treats an empty file as an empty database; an app may have just created it.
+            return;
+        }
+
         byte[] header = new byte[HeaderMagic.Length];
         using (var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete))
         {
@@ -265,10 +269,18 @@ internal sealed class SqliteSnapshotReader : IDisposable
     internal static HavenException Translate(SqliteException e, string path) => e.SqliteErrorCode switch
     {
         5 or 6 => new BusyException($"The database '{path}' is locked by another process.", "Try again when its writer is idle."),
-        11 => new IntegrityException($"The database '{path}' is corrupt ({e.Message}); it was not backed up.", inner: e),
+        11 => CorruptSource(path, e.Message),
+        8 => new HavenException(
+            $"SQLite could not open '{path}' for reading in WAL mode: it needs to create or write '{Path.GetFileName(path)}-shm' beside it.",
+            "Run Haven as the user that runs the app (or one that may write in the database's folder)."),
+        14 => new HavenException($"SQLite could not open '{path}' (unable to open the file or its folder).", "Check the path and that this user may read it."),
         26 => new HavenException($"'{path}' is not a SQLite database ({e.Message})."),
         _ => new HavenException($"SQLite failed on '{path}': {e.Message}", inner: e),
     };
+
+    private static IntegrityException CorruptSource(string path, string detail) => new(
+        $"The database '{path}' is corrupt ({detail}); it was not backed up.",
+        "Restore it from an earlier snapshot with 'haven restore latest --to PATH' (the damaged file is kept as a pre-restore snapshot), or repair it with sqlite3's .recover.");
 
     /// <summary>Ends the read transaction, closes SQLite's connection, then the raw handles (in that order).</summary>
     public void Dispose()

@@ -158,7 +158,7 @@ public class SqliteBackupTests
         long atLastPage = -1;
         var progress = new SynchronousProgress(p =>
         {
-            if (p.Done <= 4096 && atPageOne < 0)
+            if (p.Done <= 1024 && atPageOne < 0)
             {
                 atPageOne = Interlocked.Read(ref commits);
             }
