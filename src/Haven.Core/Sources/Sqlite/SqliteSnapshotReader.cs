@@ -100,8 +100,8 @@ internal sealed class SqliteSnapshotReader : IDisposable
             }
 
             _wal = Track(File.OpenHandle(walPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete));
-            var wal = WalFile.Read(_wal, PageSize);
             var (backfilled, maxFrame) = ReadWalIndex(_path + "-shm");
+            var wal = WalFile.Read(_wal, PageSize, maxFrame);
             if (maxFrame != wal.LastCommitFrame)
             {
                 throw new HavenException(

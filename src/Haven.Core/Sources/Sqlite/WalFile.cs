@@ -38,8 +38,11 @@ internal sealed class WalFile
     /// <summary>An empty log.</summary>
     public static WalFile Empty { get; } = new(0, 0, 0, []);
 
-    /// <summary>Parses the log open at <paramref name="handle"/> for a database of <paramref name="pageSize"/>.</summary>
-    public static WalFile Read(SafeFileHandle handle, int pageSize)
+    /// <summary>
+    /// Parses the log open at <paramref name="handle"/> for a database of <paramref name="pageSize"/>,
+    /// up to frame <paramref name="frameLimit"/> (the last frame readers may see, from the WAL index).
+    /// </summary>
+    public static WalFile Read(SafeFileHandle handle, int pageSize, long frameLimit = long.MaxValue)
     {
         long length = RandomAccess.GetLength(handle);
         if (length < HeaderBytes)
@@ -71,7 +74,7 @@ internal sealed class WalFile
         long lastCommit = 0;
         byte[] frame = new byte[FrameHeaderBytes + pageSize];
         long frameBytes = frame.Length;
-        for (long frameNumber = 1; HeaderBytes + (frameNumber * frameBytes) <= length; frameNumber++)
+        for (long frameNumber = 1; frameNumber <= frameLimit && HeaderBytes + (frameNumber * frameBytes) <= length; frameNumber++)
         {
             long offset = HeaderBytes + ((frameNumber - 1) * frameBytes);
             if (RandomAccess.Read(handle, frame, offset) != frame.Length)
