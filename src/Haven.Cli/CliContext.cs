@@ -132,8 +132,10 @@ internal sealed class CliContext(ParseResult parse, TextWriter output, TextWrite
     {
         string path = RepositoryPath;
         using var secret = ReadSecret();
-        return LocalRepository.Open(path, secret);
+        return LocalRepository.Open(path, secret, logger: Logger);
     }
+
+    public Microsoft.Extensions.Logging.ILogger Logger => new StderrLogger(Error);
 
     public void WriteJson<T>(T value) => Out.WriteLine(JsonSerializer.Serialize(value, Json));
 

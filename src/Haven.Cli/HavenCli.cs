@@ -21,7 +21,7 @@ public static class HavenCli
         foreach (var command in new[]
         {
             InitCommand.Create(), BackupCommand.Create(), SnapshotsCommand.Create(), RestoreCommand.Create(),
-            CheckCommand.Create(), RebuildIndexCommand.Create(), KeyCommand.Create(), DemoCommand.Create(),
+            CheckCommand.Create(), RebuildIndexCommand.Create(), AuditCommand.Create(), KeyCommand.Create(), DemoCommand.Create(),
         })
         {
             root.Subcommands.Add(command);

@@ -14,7 +14,7 @@ internal static class InitCommand
         {
             string path = context.RepositoryPath;
             using var secret = NewSecret(context);
-            using var repository = LocalRepository.Init(path, secret);
+            using var repository = LocalRepository.Init(path, secret, logger: context.Logger);
             var slot = repository.KeySlots()[0];
             context.Out.WriteLine($"Created repository {repository.Config.Id} at {repository.Root}");
             context.Out.WriteLine($"Key slot {slot}");

@@ -17,9 +17,10 @@ internal static class RestoreCommand
         var force = new Option<bool>("--force") { Description = "Replace the database even if another process has it open." };
         var source = new Option<string?>("--source") { Description = "With 'latest': the source (full path, or file name if unique)." };
         var json = new Option<bool>("--json") { Description = "Print the result as JSON." };
+        var allowDamagedAudit = new Option<bool>("--allow-damaged-audit") { Description = "Restore even though the audit log fails verification (the data is verified regardless)." };
         var command = new Command("restore", "Restore a SQLite snapshot: verified before it touches anything, atomic, with a pre-restore snapshot of what it replaces.")
         {
-            snapshot, to, force, source, json,
+            snapshot, to, force, source, json, allowDamagedAudit,
         };
         command.SetAction(HavenCli.Action(context =>
         {
@@ -29,6 +30,7 @@ internal static class RestoreCommand
             var result = SqliteRestore.Run(repository, manifest, context.Parse.GetValue(to)!, new RestoreRequest
             {
                 Force = context.Parse.GetValue(force),
+                AllowDamagedAudit = context.Parse.GetValue(allowDamagedAudit),
                 Progress = progress,
             });
             if (context.Parse.GetValue(json))

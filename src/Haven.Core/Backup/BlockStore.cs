@@ -73,7 +73,8 @@ internal static class BlockStore
         ContentInfo content,
         BackupRequest request,
         DateTime time,
-        System.Diagnostics.Stopwatch stopwatch)
+        System.Diagnostics.Stopwatch stopwatch,
+        AuditHead auditHead)
     {
         writer.Flush();
         long indexBytes = repository.WriteIndexFile(writer.Finished).Bytes;
@@ -89,6 +90,7 @@ internal static class BlockStore
             Source = source,
             Sqlite = sqlite,
             Content = content,
+            AuditHead = auditHead,
             Stats = new SnapshotStats
             {
                 AddedBytes = writer.BytesWritten + indexBytes,

@@ -14,14 +14,19 @@ internal static class RawFileBackup
 
     public static Manifest RunLocked(LocalRepository repository, string filePath, BackupRequest request)
     {
-        var stopwatch = Stopwatch.StartNew();
         string path = Path.GetFullPath(filePath);
+        return AuditedBackup.Run(repository, "file", path, request, head => Snapshot(repository, path, request, head));
+    }
+
+    private static Manifest Snapshot(LocalRepository repository, string path, BackupRequest request, AuditHead head)
+    {
+        var stopwatch = Stopwatch.StartNew();
         using var writer = new PackWriter(repository, repository.Cipher);
         using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
         DateTime time = repository.Time.GetUtcNow().UtcDateTime;
         long size = RandomAccess.GetLength(handle);
         var content = BlockStore.Store(
             repository, writer, BlockSize, size, (number, block) => RandomAccess.Read(handle, block, number * BlockSize), request);
-        return BlockStore.Commit(repository, writer, new SourceInfo("file", path, Path.GetFileName(path)), null, content, request, time, stopwatch);
+        return BlockStore.Commit(repository, writer, new SourceInfo("file", path, Path.GetFileName(path)), null, content, request, time, stopwatch, head);
     }
 }

@@ -24,8 +24,13 @@ public static class SqliteBackup
     /// <summary>Backs up while the caller already holds the repository lock.</summary>
     internal static Manifest RunLocked(LocalRepository repository, string databasePath, BackupRequest request)
     {
-        var stopwatch = Stopwatch.StartNew();
         string path = Path.GetFullPath(databasePath);
+        return AuditedBackup.Run(repository, "sqlite", path, request, head => Snapshot(repository, path, request, head));
+    }
+
+    private static Manifest Snapshot(LocalRepository repository, string path, BackupRequest request, AuditHead head)
+    {
+        var stopwatch = Stopwatch.StartNew();
         using var writer = new PackWriter(repository, repository.Cipher);
         using var source = SqliteSnapshotReader.Open(path, request.CheckSource);
         DateTime time = repository.Time.GetUtcNow().UtcDateTime;
@@ -40,7 +45,7 @@ public static class SqliteBackup
             SchemaHash = source.SchemaHash,
             Tables = source.Tables,
         };
-        return BlockStore.Commit(repository, writer, new SourceInfo("sqlite", path, Path.GetFileName(path)), sqlite, content, request, time, stopwatch);
+        return BlockStore.Commit(repository, writer, new SourceInfo("sqlite", path, Path.GetFileName(path)), sqlite, content, request, time, stopwatch, head);
     }
 
     private static ContentInfo StorePages(LocalRepository repository, PackWriter writer, SqliteSnapshotReader source, BackupRequest request) =>

@@ -24,6 +24,9 @@ public sealed class CheckReport
     /// <summary>Bytes of pack data read and verified (with --read-data).</summary>
     public long BytesVerified { get; set; }
 
+    /// <summary>Audit events whose chain verified.</summary>
+    public long AuditEvents { get; set; }
+
     /// <summary>Whether every byte of pack data was decrypted and verified.</summary>
     public bool ReadData { get; set; }
 

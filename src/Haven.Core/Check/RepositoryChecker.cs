@@ -32,6 +32,21 @@ public static class RepositoryChecker
         var indexed = CheckIndexFiles(repository, report);
         CheckPacks(repository, report, indexed, damagedChunks, readData, progress);
         CheckSnapshots(repository, report, damagedChunks, BuildIndex(indexed));
+        var audit = Audit.AuditVerifier.Verify(repository);
+        report.AuditEvents = audit.Events;
+        if (!audit.Intact)
+        {
+            report.Problems.Add(new CheckProblem($"audit/{Audit.AuditLog.FileName(audit.FirstBadEvent ?? 0)}", audit.Problem!));
+        }
+
+        repository.Audit.Append(Audit.AuditEventTypes.CheckCompleted, new Dictionary<string, string>
+        {
+            ["healthy"] = report.Healthy ? "true" : "false",
+            ["readData"] = readData ? "true" : "false",
+            ["snapshots"] = report.Snapshots.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["damagedObjects"] = string.Join(" ", report.Problems.Select(p => p.ObjectName)),
+            ["damagedSnapshots"] = string.Join(" ", report.DamagedSnapshots.Keys),
+        });
         return report;
     }
 

@@ -150,6 +150,11 @@ public sealed partial class LocalRepository
         }
 
         AtomicFile.SyncDirectory(IndexDirectory);
+        Audit.Append(Haven.Core.Audit.AuditEventTypes.IndexRebuilt, new Dictionary<string, string>
+        {
+            ["packs"] = packs.Count.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["damagedPacks"] = string.Join(" ", damaged.Select(d => d.Split(':')[0])),
+        });
         return (packs.Count, packs.Sum(p => (long)p.Entries.Count), damaged);
     }
 

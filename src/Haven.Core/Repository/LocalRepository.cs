@@ -1,8 +1,11 @@
 using System.Security.Cryptography;
 using System.Text.Json;
+using Haven.Core.Audit;
 using Haven.Core.Chunking;
 using Haven.Core.Crypto;
 using Haven.Core.Snapshots;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using ZstdSharp;
 
 namespace Haven.Core.Repository;
@@ -22,7 +25,7 @@ public sealed partial class LocalRepository : IDisposable
     private readonly RepositoryKeys _keys;
     private Dictionary<ChunkId, ChunkLocation>? _index;
 
-    private LocalRepository(string root, RepositoryConfig config, RepositoryKeys keys, string slotId, TimeProvider time)
+    private LocalRepository(string root, RepositoryConfig config, RepositoryKeys keys, string slotId, TimeProvider time, ILogger? logger)
     {
         Root = root;
         Config = config;
@@ -30,7 +33,11 @@ public sealed partial class LocalRepository : IDisposable
         UnlockedSlot = slotId;
         Time = time;
         Cipher = new ObjectCipher(keys.DataKey);
+        Audit = new AuditLog(this, keys.AuditKey, logger ?? NullLogger.Instance);
     }
+
+    /// <summary>The repository's audit log.</summary>
+    public AuditLog Audit { get; }
 
     /// <summary>The repository folder.</summary>
     public string Root { get; }
@@ -63,7 +70,7 @@ public sealed partial class LocalRepository : IDisposable
     internal string PackPath(string pack) => Path.Combine(DataDirectory, pack[..2], pack);
 
     /// <summary>Creates a repository in an empty or missing folder, with one key slot for <paramref name="secret"/>.</summary>
-    public static LocalRepository Init(string root, Secret secret, TimeProvider? time = null)
+    public static LocalRepository Init(string root, Secret secret, TimeProvider? time = null, ILogger? logger = null)
     {
         ArgumentNullException.ThrowIfNull(secret);
         time ??= TimeProvider.System;
@@ -88,10 +95,17 @@ public sealed partial class LocalRepository : IDisposable
         var keys = RepositoryKeys.Generate();
         var slot = KeySlot.Create(keys, secret, time.GetUtcNow());
         var config = new RepositoryConfig(RepositoryConfig.CurrentFormat, Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16)));
-        var repository = new LocalRepository(root, config, keys, slot.Id, time);
+        var repository = new LocalRepository(root, config, keys, slot.Id, time, logger);
         repository.WriteKeySlot(slot);
         string body = JsonSerializer.Serialize(config, RepositoryJson.Default.RepositoryConfig);
         AtomicFile.Write(Path.Combine(root, "config"), ChecksummedFile.Encode(ConfigKind, body), repository.TempDirectory);
+        repository.Audit.Append(AuditEventTypes.RepositoryCreated, new Dictionary<string, string>
+        {
+            ["repository"] = config.Id,
+            ["format"] = config.Format.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["slot"] = slot.Id,
+            ["slotKind"] = slot.Kind,
+        });
         return repository;
     }
 
@@ -100,7 +114,7 @@ public sealed partial class LocalRepository : IDisposable
     /// <see cref="IntegrityException"/> when the clear files are damaged, and a
     /// <see cref="HavenException"/> for a missing repository or a newer format.
     /// </summary>
-    public static LocalRepository Open(string root, Secret secret, TimeProvider? time = null)
+    public static LocalRepository Open(string root, Secret secret, TimeProvider? time = null, ILogger? logger = null)
     {
         ArgumentNullException.ThrowIfNull(secret);
         root = Path.GetFullPath(root);
@@ -111,7 +125,7 @@ public sealed partial class LocalRepository : IDisposable
             var keys = slot.TryUnwrap(secret);
             if (keys is not null)
             {
-                return new LocalRepository(root, config, keys, slot.Id, time ?? TimeProvider.System);
+                return new LocalRepository(root, config, keys, slot.Id, time ?? TimeProvider.System, logger);
             }
         }
 
@@ -130,6 +144,7 @@ public sealed partial class LocalRepository : IDisposable
         }
 
         string what = secret.Kind == SecretKind.Passphrase ? "The passphrase" : $"The key file '{secret.KeyFilePath}'";
+        AuditLog.NoteRefusal(root, "open repository", $"{(secret.Kind == SecretKind.Passphrase ? "wrong passphrase" : "wrong key file")}", (time ?? TimeProvider.System).GetUtcNow().UtcDateTime);
         throw new WrongKeyException(
             $"{what} does not open any key slot of the repository at '{root}'.",
             secret.Kind == SecretKind.Passphrase
@@ -218,6 +233,7 @@ public sealed partial class LocalRepository : IDisposable
     {
         var slot = KeySlot.Create(_keys, secret, Time.GetUtcNow());
         WriteKeySlot(slot);
+        Audit.Append(AuditEventTypes.KeySlotAdded, new Dictionary<string, string> { ["slot"] = slot.Id, ["slotKind"] = slot.Kind });
         return slot;
     }
 
@@ -237,6 +253,7 @@ public sealed partial class LocalRepository : IDisposable
 
         File.Delete(Path.Combine(KeysDirectory, id));
         AtomicFile.SyncDirectory(KeysDirectory);
+        Audit.Append(AuditEventTypes.KeySlotRemoved, new Dictionary<string, string> { ["slot"] = id });
     }
 
     private void WriteKeySlot(KeySlot slot) =>
@@ -247,8 +264,23 @@ public sealed partial class LocalRepository : IDisposable
     /// </summary>
     public RepositoryLock Lock(string operation)
     {
-        var repositoryLock = RepositoryLock.Acquire(LockPath, operation, Time);
+        RepositoryLock repositoryLock;
+        try
+        {
+            repositoryLock = RepositoryLock.Acquire(LockPath, operation, Time);
+        }
+        catch (BusyException e)
+        {
+            Audit.Append(AuditEventTypes.OperationRefused, new Dictionary<string, string> { ["operation"] = operation, ["reason"] = e.Message });
+            throw;
+        }
+
         CleanTemporaryFiles();
+        if (repositoryLock.BrokeStaleLock is { } broken)
+        {
+            Audit.Append(AuditEventTypes.LockBroken, new Dictionary<string, string> { ["holder"] = broken, ["operation"] = operation });
+        }
+
         return repositoryLock;
     }
 

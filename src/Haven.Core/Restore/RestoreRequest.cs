@@ -9,6 +9,12 @@ public sealed record RestoreRequest
     /// <summary>Replace a database that another process holds open (its connections will see a replaced file).</summary>
     public bool Force { get; init; }
 
+    /// <summary>
+    /// Restore even though the audit log fails verification. The data is verified either way; this
+    /// only says that the operator knows the record of what happened was damaged or tampered with.
+    /// </summary>
+    public bool AllowDamagedAudit { get; init; }
+
     /// <summary>Receives progress as pages are written.</summary>
     public IProgress<Progress>? Progress { get; init; }
 

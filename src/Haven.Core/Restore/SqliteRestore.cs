@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using Haven.Core.Audit;
 using Haven.Core.Backup;
 using Haven.Core.Repository;
 using Haven.Core.Snapshots;
@@ -18,12 +19,58 @@ public static class SqliteRestore
 {
     private const string TempMarker = ".haven-restore-";
 
-    /// <summary>Restores <paramref name="snapshot"/> to <paramref name="targetPath"/>.</summary>
+    /// <summary>
+    /// Restores <paramref name="snapshot"/> to <paramref name="targetPath"/>, recording restore-started
+    /// and restore-completed (or restore-failed) in the audit log.
+    /// </summary>
     public static RestoreResult Run(LocalRepository repository, Manifest snapshot, string targetPath, RestoreRequest? request = null)
     {
         ArgumentNullException.ThrowIfNull(repository);
         ArgumentNullException.ThrowIfNull(snapshot);
         request ??= new RestoreRequest();
+        var details = new Dictionary<string, string> { ["snapshot"] = snapshot.Id, ["source"] = snapshot.Source.Path, ["target"] = Path.GetFullPath(targetPath) };
+        var audit = AuditVerifier.Verify(repository);
+        if (!audit.Intact && !request.AllowDamagedAudit)
+        {
+            throw new IntegrityException(
+                $"The repository's audit log fails verification ({audit.Problem}); nothing was restored.",
+                "Someone or something changed the repository. 'haven check --read-data' shows whether the backups themselves are intact; if they are, restore with --allow-damaged-audit.");
+        }
+
+        Record(AuditEventTypes.RestoreStarted, details);
+        try
+        {
+            var result = Restore(repository, snapshot, targetPath, request);
+            Record(AuditEventTypes.RestoreCompleted, new Dictionary<string, string>(details)
+            {
+                ["target"] = result.Target,
+                ["preRestoreSnapshot"] = result.PreRestore?.Id ?? "",
+                ["seconds"] = result.Seconds.ToString("F3", CultureInfo.InvariantCulture),
+            });
+            return result;
+        }
+        catch (Exception e)
+        {
+            string type = e is BusyException ? AuditEventTypes.OperationRefused : AuditEventTypes.RestoreFailed;
+            Record(type, new Dictionary<string, string>(details) { ["operation"] = "restore", ["error"] = e.Message });
+            throw;
+        }
+
+        void Record(string type, Dictionary<string, string> eventDetails)
+        {
+            try
+            {
+                repository.Audit.Append(type, eventDetails);
+            }
+            catch (IntegrityException) when (request.AllowDamagedAudit)
+            {
+                // The operator chose to restore past a damaged audit log; the data was verified.
+            }
+        }
+    }
+
+    private static RestoreResult Restore(LocalRepository repository, Manifest snapshot, string targetPath, RestoreRequest request)
+    {
         var stopwatch = Stopwatch.StartNew();
         string target = FollowLinks(Path.GetFullPath(targetPath));
         string directory = Path.GetDirectoryName(target)!;

@@ -38,7 +38,13 @@ public sealed record Manifest
 
     /// <summary>What this snapshot cost the repository.</summary>
     public required SnapshotStats Stats { get; init; }
+
+    /// <summary>The audit log's last event when the snapshot was written, so that truncating the log is detectable.</summary>
+    public AuditHead? AuditHead { get; init; }
 }
+
+/// <summary>An audit log position: event number and the SHA-256 of its stored form.</summary>
+public sealed record AuditHead(long Seq, string Hash);
 
 /// <summary>Which source a snapshot is of.</summary>
 /// <param name="Kind">"sqlite" or "file".</param>

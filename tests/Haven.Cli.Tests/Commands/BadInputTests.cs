@@ -8,7 +8,7 @@ public class BadInputTests
     private static void AssertClean(HavenRunner.Result result, int exitCode, string fragment)
     {
         Assert.True(result.ExitCode == exitCode, result.ToString());
-        Assert.StartsWith("Error: ", result.Error, StringComparison.Ordinal);
+        Assert.Contains(result.Error.Split('\n'), line => line.StartsWith("Error: ", StringComparison.Ordinal));
         Assert.Contains(fragment, result.Error, StringComparison.Ordinal);
         Assert.DoesNotContain("   at ", result.Error, StringComparison.Ordinal);
     }
