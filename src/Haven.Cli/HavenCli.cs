@@ -18,10 +18,11 @@ public static class HavenCli
         root.Options.Add(GlobalOptions.Repository);
         root.Options.Add(GlobalOptions.KeyFile);
         root.Options.Add(GlobalOptions.Verbose);
+        root.Options.Add(GlobalOptions.Config);
         foreach (var command in new[]
         {
             InitCommand.Create(), BackupCommand.Create(), SnapshotsCommand.Create(), RestoreCommand.Create(),
-            CheckCommand.Create(), RebuildIndexCommand.Create(), AuditCommand.Create(), KeyCommand.Create(), DemoCommand.Create(),
+            CheckCommand.Create(), RebuildIndexCommand.Create(), AuditCommand.Create(), DrillCommand.Create(), KeyCommand.Create(), DemoCommand.Create(),
         })
         {
             root.Subcommands.Add(command);
