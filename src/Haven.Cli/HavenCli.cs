@@ -22,7 +22,7 @@ public static class HavenCli
         foreach (var command in new[]
         {
             InitCommand.Create(), BackupCommand.Create(), SnapshotsCommand.Create(), RestoreCommand.Create(),
-            CheckCommand.Create(), RebuildIndexCommand.Create(), AuditCommand.Create(), DrillCommand.Create(), KeyCommand.Create(), DemoCommand.Create(),
+            CheckCommand.Create(), RebuildIndexCommand.Create(), AuditCommand.Create(), DrillCommand.Create(), ReportCommand.Create(), KeyCommand.Create(), DemoCommand.Create(),
         })
         {
             root.Subcommands.Add(command);
