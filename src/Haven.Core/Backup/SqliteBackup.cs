@@ -54,6 +54,6 @@ public static class SqliteBackup
             writer,
             source.PageSize,
             source.PageCount * source.PageSize,
-            (number, page) => source.ReadPage(number + 1, page),
+            (first, count, pages) => source.ReadPages(first + 1, count, pages),
             request);
 }

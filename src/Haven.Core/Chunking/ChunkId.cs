@@ -20,6 +20,16 @@ public readonly record struct ChunkId(ulong A, ulong B, ulong C, ulong D)
         return Read(mac);
     }
 
+    /// <summary>Computes the id of <paramref name="content"/> with a reusable HMAC-SHA256 (keyed with the chunk-id key).</summary>
+    public static ChunkId Compute(IncrementalHash hmac, ReadOnlySpan<byte> content)
+    {
+        ArgumentNullException.ThrowIfNull(hmac);
+        Span<byte> mac = stackalloc byte[Bytes];
+        hmac.AppendData(content);
+        hmac.GetHashAndReset(mac);
+        return Read(mac);
+    }
+
     /// <summary>Reads an id from its 32-byte form.</summary>
     public static ChunkId Read(ReadOnlySpan<byte> source) => new(
         BinaryPrimitives.ReadUInt64BigEndian(source),

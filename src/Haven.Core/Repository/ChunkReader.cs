@@ -1,5 +1,4 @@
 using Haven.Core.Chunking;
-using ZstdSharp;
 
 namespace Haven.Core.Repository;
 
@@ -13,7 +12,6 @@ internal sealed class ChunkReader : IDisposable
     private const int CachedFrames = 8;
 
     private readonly LocalRepository _repository;
-    private readonly Decompressor _decompressor = new();
     private readonly LinkedList<(string Key, byte[] Plain)> _cache = new();
     private readonly Dictionary<string, Microsoft.Win32.SafeHandles.SafeFileHandle> _handles = new(StringComparer.Ordinal);
     private readonly HashSet<string> _verifiedPacks = new(StringComparer.Ordinal);
@@ -75,15 +73,7 @@ internal sealed class ChunkReader : IDisposable
         }
 
         byte[] compressed = _repository.Cipher.Open(PackFormat.FrameType, key, sealedFrame, where);
-        byte[] plain;
-        try
-        {
-            plain = _decompressor.Unwrap(compressed).ToArray();
-        }
-        catch (ZstdException e)
-        {
-            throw new IntegrityException($"{where} is damaged: it does not decompress.", inner: e);
-        }
+        byte[] plain = Compression.Zstd.Decompress(compressed, where);
 
         _cache.AddFirst((key, plain));
         if (_cache.Count > CachedFrames)
@@ -128,6 +118,5 @@ internal sealed class ChunkReader : IDisposable
             handle.Dispose();
         }
 
-        _decompressor.Dispose();
     }
 }

@@ -29,8 +29,7 @@ public sealed partial class LocalRepository
     internal static long SnapshotObjectBytes(Manifest manifest)
     {
         byte[] json = JsonSerializer.SerializeToUtf8Bytes(manifest, RepositoryJson.Default.Manifest);
-        using var compressor = new ZstdSharp.Compressor(3);
-        return compressor.Wrap(json).Length + Crypto.ObjectCipher.Overhead;
+        return Compression.Zstd.Compress(json).Length + Crypto.ObjectCipher.Overhead;
     }
 
     /// <summary>Reads and authenticates one manifest.</summary>

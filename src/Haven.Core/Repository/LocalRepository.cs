@@ -6,7 +6,6 @@ using Haven.Core.Crypto;
 using Haven.Core.Snapshots;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
-using ZstdSharp;
 
 namespace Haven.Core.Repository;
 
@@ -301,8 +300,7 @@ public sealed partial class LocalRepository : IDisposable
     /// <summary>Seals and stores a small object (index, snapshot) atomically.</summary>
     internal long WriteObject(string folder, string type, string name, ReadOnlySpan<byte> plaintext)
     {
-        using var compressor = new Compressor(3);
-        byte[] sealedObject = Cipher.Seal(type, name, compressor.Wrap(plaintext));
+        byte[] sealedObject = Cipher.Seal(type, name, Compression.Zstd.Compress(plaintext));
         AtomicFile.Write(Path.Combine(folder, name), sealedObject, TempDirectory);
         return sealedObject.Length;
     }
@@ -311,15 +309,7 @@ public sealed partial class LocalRepository : IDisposable
     internal byte[] ReadObject(string folder, string type, string name, string where)
     {
         byte[] plaintext = Cipher.Open(type, name, File.ReadAllBytes(Path.Combine(folder, name)), where);
-        try
-        {
-            using var decompressor = new Decompressor();
-            return decompressor.Unwrap(plaintext).ToArray();
-        }
-        catch (ZstdException e)
-        {
-            throw new IntegrityException($"{where} is damaged: it does not decompress.", inner: e);
-        }
+        return Compression.Zstd.Decompress(plaintext, where);
     }
 
     /// <inheritdoc />

@@ -1,6 +1,5 @@
 using System.Buffers.Binary;
 using Haven.Core.Crypto;
-using ZstdSharp;
 
 namespace Haven.Core.Repository;
 
@@ -29,16 +28,14 @@ internal static class PackFormat
             }
         }
 
-        using var compressor = new Compressor(3);
-        return compressor.Wrap(buffer.ToArray()).ToArray();
+        return Compression.Zstd.Compress(buffer.ToArray());
     }
 
     public static List<PackEntry> DecodeHeader(byte[] compressed, string where)
     {
         try
         {
-            using var decompressor = new Decompressor();
-            using var reader = new BinaryReader(new MemoryStream(decompressor.Unwrap(compressed).ToArray()));
+            using var reader = new BinaryReader(new MemoryStream(Compression.Zstd.Decompress(compressed, where)));
             int count = reader.ReadInt32();
             var entries = new List<PackEntry>(count);
             for (int i = 0; i < count; i++)
@@ -48,7 +45,7 @@ internal static class PackFormat
 
             return entries;
         }
-        catch (Exception e) when (e is ZstdException or EndOfStreamException or IOException)
+        catch (Exception e) when (e is EndOfStreamException or IOException)
         {
             throw new IntegrityException($"{where} is damaged: its header does not decode.", inner: e);
         }

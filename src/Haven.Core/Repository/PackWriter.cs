@@ -2,7 +2,6 @@ using System.Buffers.Binary;
 using System.Security.Cryptography;
 using Haven.Core.Chunking;
 using Haven.Core.Crypto;
-using ZstdSharp;
 
 namespace Haven.Core.Repository;
 
@@ -17,7 +16,6 @@ internal sealed class PackWriter : IDisposable
     private readonly ObjectCipher _cipher;
     private readonly int _frameBytes;
     private readonly long _packBytes;
-    private readonly ThreadLocal<Compressor> _compressors = new(() => new Compressor(3), trackAllValues: true);
     private readonly Queue<(Task<byte[]> Compressed, List<(ChunkId Id, ChunkType Type, int Offset, int Length)> Chunks)> _inFlight = new();
     private readonly int _maxInFlight = Math.Max(2, Environment.ProcessorCount);
     private readonly MemoryStream _frame = new();
@@ -28,7 +26,7 @@ internal sealed class PackWriter : IDisposable
     private string? _packTemp;
     private string? _packId;
 
-    public PackWriter(LocalRepository repository, ObjectCipher cipher, int frameBytes = 256 * 1024, long packBytes = 16L << 20)
+    public PackWriter(LocalRepository repository, ObjectCipher cipher, int frameBytes = 1024 * 1024, long packBytes = 16L << 20)
     {
         _repository = repository;
         _cipher = cipher;
@@ -91,7 +89,7 @@ internal sealed class PackWriter : IDisposable
 
         byte[] plain = _frame.ToArray();
         var chunks = new List<(ChunkId, ChunkType, int, int)>(_frameChunks);
-        _inFlight.Enqueue((Task.Run(() => _compressors.Value!.Wrap(plain).ToArray()), chunks));
+        _inFlight.Enqueue((Task.Run(() => Compression.Zstd.Compress(plain)), chunks));
         _frameChunks.Clear();
         _frame.SetLength(0);
         while (_inFlight.Count > _maxInFlight)
@@ -173,12 +171,6 @@ internal sealed class PackWriter : IDisposable
         }
 
         _inFlight.Clear();
-        foreach (var compressor in _compressors.Values)
-        {
-            compressor.Dispose();
-        }
-
-        _compressors.Dispose();
         _frame.Dispose();
     }
 }

@@ -169,6 +169,40 @@ internal sealed class SqliteSnapshotReader : IDisposable
         }
     }
 
+    /// <summary>
+    /// Reads <paramref name="count"/> pages from page <paramref name="first"/> (1-based): one
+    /// sequential read of the main file, then the pages whose newest version is in the log.
+    /// </summary>
+    public void ReadPages(long first, int count, Span<byte> buffer)
+    {
+        int done = 0;
+        while (done < buffer.Length)
+        {
+            int read = RandomAccess.Read(_database, buffer[done..], ((first - 1) * PageSize) + done);
+            if (read == 0)
+            {
+                // The main file may be shorter than the view when the last pages live only in the log.
+                buffer[done..].Clear();
+                break;
+            }
+
+            done += read;
+        }
+
+        if (_walFile.PageOffsets.Count == 0)
+        {
+            return;
+        }
+
+        for (int i = 0; i < count; i++)
+        {
+            if (_walFile.PageOffsets.TryGetValue((uint)(first + i), out long walOffset))
+            {
+                RandomAccess.Read(_wal!, buffer.Slice(i * PageSize, PageSize), walOffset);
+            }
+        }
+    }
+
     /// <summary>Reads page <paramref name="page"/> (1-based) of the view into <paramref name="buffer"/>.</summary>
     public void ReadPage(long page, Span<byte> buffer)
     {
