@@ -1,0 +1,26 @@
+using System.Globalization;
+
+namespace Haven.Bench;
+
+/// <summary>Command-line options of the benchmark.</summary>
+internal sealed record Options(string HavenDll, int SizeMiB, int Runs, string Work, string Output, string Chart, bool SkipLatency)
+{
+    public static Options Parse(string[] args)
+    {
+        string Value(string name, string fallback)
+        {
+            int i = Array.IndexOf(args, name);
+            return i >= 0 && i + 1 < args.Length ? args[i + 1] : fallback;
+        }
+
+        string output = Path.GetFullPath(Value("--out", "docs/benchmarks.md"));
+        return new Options(
+            Path.GetFullPath(Value("--haven", "src/Haven.Cli/bin/Release/net10.0/haven.dll")),
+            int.Parse(Value("--size-mib", "1024"), CultureInfo.InvariantCulture),
+            int.Parse(Value("--runs", "3"), CultureInfo.InvariantCulture),
+            Path.GetFullPath(Value("--work", Path.Combine(Path.GetTempPath(), "haven-bench"))),
+            output,
+            Path.ChangeExtension(output, ".svg"),
+            args.Contains("--skip-latency"));
+    }
+}
