@@ -37,7 +37,7 @@ internal static class RawFileBackup
     {
         var stopwatch = Stopwatch.StartNew();
         using var writer = new PackWriter(repository, repository.Cipher);
-        using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+        var handle = Sources.Sqlite.SharedFileHandles.Open(path);
         DateTime time = repository.Time.GetUtcNow().UtcDateTime;
         long size = RandomAccess.GetLength(handle);
         var content = BlockStore.Store(

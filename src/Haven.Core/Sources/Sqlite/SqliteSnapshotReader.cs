@@ -19,7 +19,6 @@ internal sealed class SqliteSnapshotReader : IDisposable
     private static readonly byte[] HeaderMagic = "SQLite format 3\0"u8.ToArray();
 
     private readonly string _path;
-    private readonly List<IDisposable> _handles = [];
     private SqliteConnection? _reader;
     private SafeFileHandle _database = null!;
     private SafeFileHandle? _wal;
@@ -63,7 +62,7 @@ internal sealed class SqliteSnapshotReader : IDisposable
     private void Begin(bool checkIntegrity)
     {
         EnsureLooksLikeSqlite(_path);
-        _database = Track(File.OpenHandle(_path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete));
+        _database = SharedFileHandles.Open(_path);
         _reader = OpenConnection(_path);
         JournalMode = Scalar<string>(_reader, "PRAGMA journal_mode").ToLowerInvariant();
         PageSize = (int)Scalar<long>(_reader, "PRAGMA page_size");
@@ -99,7 +98,7 @@ internal sealed class SqliteSnapshotReader : IDisposable
                 return;
             }
 
-            _wal = Track(File.OpenHandle(walPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete));
+            _wal = SharedFileHandles.Open(walPath);
             var (backfilled, maxFrame) = ReadWalIndex(_path + "-shm");
             var wal = WalFile.Read(_wal, PageSize, maxFrame);
             if (maxFrame != wal.LastCommitFrame)
@@ -118,9 +117,9 @@ internal sealed class SqliteSnapshotReader : IDisposable
     }
 
     /// <summary>Reads nBackfill and mxFrame from the WAL index (the -shm file); kept open with the view.</summary>
-    private (long Backfilled, long MaxFrame) ReadWalIndex(string shmPath)
+    private static (long Backfilled, long MaxFrame) ReadWalIndex(string shmPath)
     {
-        var shm = Track(File.OpenHandle(shmPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete));
+        var shm = SharedFileHandles.Open(shmPath);
         byte[] header = new byte[136];
         if (RandomAccess.Read(shm, header, 0) < header.Length)
         {
@@ -235,13 +234,6 @@ internal sealed class SqliteSnapshotReader : IDisposable
         }
     }
 
-    private T Track<T>(T handle)
-        where T : IDisposable
-    {
-        _handles.Add(handle);
-        return handle;
-    }
-
     internal static void EnsureLooksLikeSqlite(string path)
     {
         if (Directory.Exists(path))
@@ -261,12 +253,10 @@ internal sealed class SqliteSnapshotReader : IDisposable
         }
 
         byte[] header = new byte[HeaderMagic.Length];
-        using (var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete))
+        var handle = SharedFileHandles.Open(Path.GetFullPath(path));
+        if (RandomAccess.Read(handle, header, 0) < header.Length || !header.AsSpan().SequenceEqual(HeaderMagic))
         {
-            if (stream.ReadAtLeast(header, header.Length, throwOnEndOfStream: false) < header.Length || !header.AsSpan().SequenceEqual(HeaderMagic))
-            {
-                throw new HavenException($"'{path}' is not a SQLite database (its header is not 'SQLite format 3').");
-            }
+            throw new HavenException($"'{path}' is not a SQLite database (its header is not 'SQLite format 3').");
         }
     }
 
@@ -316,7 +306,7 @@ internal sealed class SqliteSnapshotReader : IDisposable
         $"The database '{path}' is corrupt ({detail}); it was not backed up.",
         "Restore it from an earlier snapshot with 'haven restore latest --to PATH' (the damaged file is kept as a pre-restore snapshot), or repair it with sqlite3's .recover.");
 
-    /// <summary>Ends the read transaction, closes SQLite's connection, then the raw handles (in that order).</summary>
+    /// <summary>Ends the read transaction and closes SQLite's connection; the raw handles stay open (see <see cref="SharedFileHandles"/>).</summary>
     public void Dispose()
     {
         if (_reader is not null)
@@ -333,11 +323,5 @@ internal sealed class SqliteSnapshotReader : IDisposable
             _reader = null;
         }
 
-        foreach (var handle in _handles)
-        {
-            handle.Dispose();
-        }
-
-        _handles.Clear();
     }
 }

@@ -176,6 +176,39 @@ public class SqliteBackupTests
         Assert.True(manifest.Sqlite!.Tables["ledger_a"] <= atPageOne, "the snapshot holds only what was committed before it started");
     }
 
+    [Fact]
+    public void A_backup_inside_the_app_process_keeps_the_apps_own_sqlite_locks()
+    {
+        using var folder = new TempFolder();
+        string database = Fixtures.ClinicalDatabase(folder, 0.5, wal: false);
+        using var repository = Fixtures.NewRepository(folder);
+        using var app = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={database};Pooling=False");
+        app.Open();
+        using var read = app.CreateCommand();
+        read.CommandText = "BEGIN; SELECT count(*) FROM mood_logs;";
+        read.ExecuteScalar();
+        Assert.True(HoldsPosixLock(database), "the app's read transaction holds a SHARED lock");
+
+        SqliteBackup.Run(repository, database);
+        Assert.True(HoldsPosixLock(database), "a backup in the app's process must not release the app's SQLite locks");
+
+        read.CommandText = "COMMIT;";
+        read.ExecuteNonQuery();
+    }
+
+    /// <summary>Whether this process holds a POSIX lock on the file, as the kernel lists in /proc/locks.</summary>
+    private static bool HoldsPosixLock(string path)
+    {
+        var info = new System.Diagnostics.ProcessStartInfo("stat", ["-c", "%i", path]) { RedirectStandardOutput = true };
+        using var stat = System.Diagnostics.Process.Start(info)!;
+        string inode = stat.StandardOutput.ReadToEnd().Trim();
+        stat.WaitForExit();
+        return File.ReadAllLines("/proc/locks").Any(line =>
+            line.Contains(" POSIX ", StringComparison.Ordinal)
+            && line.Contains($" {Environment.ProcessId} ", StringComparison.Ordinal)
+            && line.Contains($":{inode} ", StringComparison.Ordinal));
+    }
+
     private sealed class SynchronousProgress(Action<Progress> report) : IProgress<Progress>
     {
         public void Report(Progress value) => report(value);

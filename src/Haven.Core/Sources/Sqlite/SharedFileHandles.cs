@@ -1,0 +1,99 @@
+using System.Buffers.Binary;
+using System.Collections.Concurrent;
+using System.Runtime.InteropServices;
+using Microsoft.Win32.SafeHandles;
+
+namespace Haven.Core.Sources.Sqlite;
+
+/// <summary>
+/// Read handles on database files that are never closed while the file is still linked.
+/// Closing any descriptor of a file releases every POSIX lock the whole process holds on it, and
+/// SQLite's locks are POSIX locks: in an app that embeds Haven, closing a handle on its database,
+/// log or WAL index would silently drop the app's own SQLite locks. A handle is reused while the
+/// path still names the same file; a replaced file gets a new handle, and the old one is closed
+/// only once no name links to its file any more.
+/// </summary>
+internal static partial class SharedFileHandles
+{
+    private static readonly ConcurrentDictionary<string, SafeFileHandle> Handles = new(StringComparer.Ordinal);
+    private static readonly List<SafeFileHandle> Retired = [];
+
+    /// <summary>A read handle on <paramref name="path"/>; the caller must not dispose it.</summary>
+    public static SafeFileHandle Open(string path)
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return Track(File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete));
+        }
+
+        lock (Retired)
+        {
+            if (Handles.TryGetValue(path, out var cached) && SameFile(path, cached))
+            {
+                return cached;
+            }
+
+            var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            if (cached is not null)
+            {
+                Retired.Add(cached);
+            }
+
+            Handles[path] = handle;
+            CloseUnlinked();
+            return handle;
+        }
+    }
+
+    private static SafeFileHandle Track(SafeFileHandle handle)
+    {
+        lock (Retired)
+        {
+            Retired.Add(handle);
+        }
+
+        return handle;
+    }
+
+    private static bool SameFile(string path, SafeFileHandle handle)
+    {
+        var (byPathOk, byPath) = Stat(path, null);
+        var (byHandleOk, byHandle) = Stat("", handle);
+        return byPathOk && byHandleOk && byPath.Device == byHandle.Device && byPath.Inode == byHandle.Inode;
+    }
+
+    /// <summary>Closes retired handles whose file no name links to: no SQLite connection can hold a lock worth keeping there.</summary>
+    private static void CloseUnlinked()
+    {
+        for (int i = Retired.Count - 1; i >= 0; i--)
+        {
+            var (ok, stat) = Stat("", Retired[i]);
+            if (ok && stat.Links == 0)
+            {
+                Retired[i].Dispose();
+                Retired.RemoveAt(i);
+            }
+        }
+    }
+
+    private static (bool Ok, (ulong Device, ulong Inode, uint Links) Stat) Stat(string path, SafeFileHandle? handle)
+    {
+        const int AtFdCwd = -100;
+        const int AtEmptyPath = 0x1000;
+        byte[] buffer = new byte[256];
+        int fd = handle is null ? AtFdCwd : (int)handle.DangerousGetHandle();
+        if (statx(fd, path, handle is null ? 0 : AtEmptyPath, 0x7ff, buffer) != 0)
+        {
+            return (false, default);
+        }
+
+        // struct statx: stx_nlink at 16, stx_ino at 32, stx_dev_major at 136, stx_dev_minor at 140.
+        uint links = BinaryPrimitives.ReadUInt32LittleEndian(buffer.AsSpan(16));
+        ulong inode = BinaryPrimitives.ReadUInt64LittleEndian(buffer.AsSpan(32));
+        ulong device = ((ulong)BinaryPrimitives.ReadUInt32LittleEndian(buffer.AsSpan(136)) << 32) | BinaryPrimitives.ReadUInt32LittleEndian(buffer.AsSpan(140));
+        return (true, (device, inode, links));
+    }
+
+    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int statx(int dirfd, string path, int flags, uint mask, [Out] byte[] buffer);
+}
