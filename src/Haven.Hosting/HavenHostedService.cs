@@ -24,6 +24,7 @@ internal sealed class HavenHostedService(
     private readonly CancellationTokenSource _stopping = new();
     private readonly CancellationTokenSource _abandon = new();
     private readonly List<Task> _running = [];
+    private int _stopped;
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -89,6 +90,12 @@ internal sealed class HavenHostedService(
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
+        // A host may be stopped again while it is disposed (test servers do); the first stop did the work.
+        if (Interlocked.Exchange(ref _stopped, 1) == 1)
+        {
+            return;
+        }
+
         await _stopping.CancelAsync().ConfigureAwait(false);
         using var timeout = cancellationToken.Register(Abandon);
         await Task.WhenAll(_running).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
@@ -112,8 +119,15 @@ internal sealed class HavenHostedService(
 
     private void Abandon()
     {
-        HostingLog.BackupAbandoned(logger);
-        _abandon.Cancel();
+        try
+        {
+            HostingLog.BackupAbandoned(logger);
+            _abandon.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+            // The host was disposed before its stop timeout fired: nothing is left to abandon.
+        }
     }
 
     private static async Task<bool> RunQuietlyAsync(Func<Task<bool>> step)
@@ -131,6 +145,7 @@ internal sealed class HavenHostedService(
 
     public void Dispose()
     {
+        Interlocked.Exchange(ref _stopped, 1);
         _stopping.Dispose();
         _abandon.Dispose();
     }
