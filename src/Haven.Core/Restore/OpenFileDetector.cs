@@ -16,6 +16,7 @@ internal static class OpenFileDetector
         }
 
         var targets = new HashSet<string>(paths.Select(Path.GetFullPath), StringComparer.Ordinal);
+        var own = Sources.Sqlite.SharedFileHandles.OwnDescriptors();
         foreach (string processDir in Directory.EnumerateDirectories("/proc"))
         {
             if (!int.TryParse(Path.GetFileName(processDir), out int pid))
@@ -27,6 +28,12 @@ internal static class OpenFileDetector
             {
                 foreach (string fd in Directory.EnumerateFileSystemEntries(Path.Combine(processDir, "fd")))
                 {
+                    if (pid == Environment.ProcessId && own.Contains(Path.GetFileName(fd)))
+                    {
+                        // Haven's own read handles (kept open on purpose) are not a user of the file.
+                        continue;
+                    }
+
                     string? target = new FileInfo(fd).LinkTarget;
                     if (target is not null && targets.Contains(target))
                     {

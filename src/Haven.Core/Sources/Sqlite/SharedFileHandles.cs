@@ -45,6 +45,15 @@ internal static partial class SharedFileHandles
         }
     }
 
+    /// <summary>The descriptor numbers of Haven's own handles, which never count as the file being "in use".</summary>
+    public static HashSet<string> OwnDescriptors()
+    {
+        lock (Retired)
+        {
+            return [.. Handles.Values.Concat(Retired).Where(h => !h.IsClosed).Select(h => h.DangerousGetHandle().ToString(System.Globalization.CultureInfo.InvariantCulture))];
+        }
+    }
+
     private static SafeFileHandle Track(SafeFileHandle handle)
     {
         lock (Retired)
