@@ -17,6 +17,7 @@ internal sealed class ChunkReader : IDisposable
     private readonly HashSet<string> _verifiedPacks = new(StringComparer.Ordinal);
 
     private readonly Dictionary<ChunkId, ChunkLocation>? _index;
+    private readonly System.Security.Cryptography.IncrementalHash _hmac;
 
     /// <param name="repository">The repository to read from.</param>
     /// <param name="index">An index to use instead of the repository's (a check builds its own from the readable index files).</param>
@@ -24,6 +25,8 @@ internal sealed class ChunkReader : IDisposable
     {
         _repository = repository;
         _index = index;
+        _hmac = System.Security.Cryptography.IncrementalHash.CreateHMAC(
+            System.Security.Cryptography.HashAlgorithmName.SHA256, repository.ChunkIdKey.ToArray());
     }
 
     /// <summary>Also authenticate each pack's header the first time the pack is used.</summary>
@@ -44,7 +47,7 @@ internal sealed class ChunkReader : IDisposable
         }
 
         var content = frame.AsSpan(location.OffsetInFrame, location.Length);
-        if (ChunkId.Compute(_repository.ChunkIdKey, content) != id)
+        if (ChunkId.Compute(_hmac, content) != id)
         {
             throw new IntegrityException($"Pack {location.Pack} is damaged: chunk {id} does not match its content.");
         }
@@ -113,6 +116,7 @@ internal sealed class ChunkReader : IDisposable
 
     public void Dispose()
     {
+        _hmac.Dispose();
         foreach (var handle in _handles.Values)
         {
             handle.Dispose();
