@@ -24,7 +24,8 @@ internal sealed class HavenHostedService(
     private readonly CancellationTokenSource _stopping = new();
     private readonly CancellationTokenSource _abandon = new();
     private readonly List<Task> _running = [];
-    private int _stopped;
+    private Task? _stop;
+    private int _disposed;
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -88,15 +89,48 @@ internal sealed class HavenHostedService(
         }
     }
 
-    public async Task StopAsync(CancellationToken cancellationToken)
+    public Task StopAsync(CancellationToken cancellationToken)
     {
-        // A host may be stopped again while it is disposed (test servers do); the first stop did the work.
-        if (Interlocked.Exchange(ref _stopped, 1) == 1)
+        // A host may be stopped twice, concurrently: WebApplicationFactory stops the host while the
+        // app's own Run() reacts to ApplicationStopping by stopping it too and then disposing the
+        // services. Every caller waits for the one stop, so that no caller returns (and lets the host
+        // dispose this service) while the first stop is still in flight.
+        var stop = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var first = Interlocked.CompareExchange(ref _stop, stop.Task, null);
+        if (first is not null)
         {
-            return;
+            return WaitForStopAsync(first, cancellationToken);
         }
 
-        await _stopping.CancelAsync().ConfigureAwait(false);
+        _ = RunStopAsync(stop, cancellationToken);
+        return stop.Task;
+    }
+
+    private async Task WaitForStopAsync(Task stop, CancellationToken cancellationToken)
+    {
+        // This caller's shutdown timeout abandons the in-flight backup as the first caller's does.
+        using var timeout = cancellationToken.Register(Abandon);
+        await stop.ConfigureAwait(false);
+    }
+
+    private async Task RunStopAsync(TaskCompletionSource done, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await StopCoreAsync(cancellationToken).ConfigureAwait(false);
+            done.TrySetResult();
+        }
+        catch (Exception e)
+        {
+            done.TrySetException(e);
+        }
+    }
+
+    private async Task StopCoreAsync(CancellationToken cancellationToken)
+    {
+        // Cancel synchronously: CancelAsync runs the callbacks later on the thread pool, and a
+        // disposal in between (see StopAsync) would drop them, leaving the loops waiting forever.
+        Cancel(_stopping);
         using var timeout = cancellationToken.Register(Abandon);
         await Task.WhenAll(_running).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         if (_abandon.IsCancellationRequested)
@@ -114,6 +148,18 @@ internal sealed class HavenHostedService(
                 await engine.BackupAsync(Triggers.CriticalOperation, "final snapshot: app stopping", _abandon.Token).ConfigureAwait(false);
                 return true;
             }).ConfigureAwait(false);
+        }
+    }
+
+    private static void Cancel(CancellationTokenSource source)
+    {
+        try
+        {
+            source.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+            // Already disposed, hence already cancelled by Dispose.
         }
     }
 
@@ -145,7 +191,17 @@ internal sealed class HavenHostedService(
 
     public void Dispose()
     {
-        Interlocked.Exchange(ref _stopped, 1);
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
+        // Disposed without a stop (or before it ended): make the stop a no-op, end the loops and
+        // abandon any in-flight backup before the sources go away, so that nothing waits on
+        // registrations that disposal drops.
+        Interlocked.CompareExchange(ref _stop, Task.CompletedTask, null);
+        Cancel(_stopping);
+        Cancel(_abandon);
         _stopping.Dispose();
         _abandon.Dispose();
     }
