@@ -3,7 +3,14 @@ using System.Globalization;
 namespace Haven.Bench;
 
 /// <summary>Command-line options of the benchmark.</summary>
-internal sealed record Options(string HavenDll, int SizeMiB, int Runs, string Work, string Output, string Chart, bool SkipLatency)
+internal sealed record Options(
+    string HavenDll,
+    int SizeMiB,
+    int Runs,
+    string Work,
+    string Output,
+    string Chart,
+    bool SkipLatency)
 {
     public static Options Parse(string[] args)
     {

@@ -11,7 +11,9 @@ string baseDb = Path.Combine(options.Work, $"base-{options.SizeMiB}.db");
 if (!File.Exists(baseDb))
 {
     Console.Error.WriteLine($"Generating a {options.SizeMiB} MiB clinical database...");
-    ClinicalDatabaseGenerator.Create(baseDb, new ClinicalDatabaseOptions { TargetBytes = options.SizeMiB * 1024L * 1024, Seed = 42 });
+    ClinicalDatabaseGenerator.Create(
+        baseDb,
+        new ClinicalDatabaseOptions { TargetBytes = options.SizeMiB * 1024L * 1024, Seed = 42 });
 }
 
 var tools = new List<Tool>
@@ -68,14 +70,24 @@ Report.Write(options, tools, results, latency, floorMiB);
 Console.Error.WriteLine($"Wrote {options.Output}");
 return 0;
 
-static IEnumerable<Measurement> Case(string name, int sequence, int run, List<Tool> order, string database, Options options)
+static IEnumerable<Measurement> Case(
+    string name,
+    int sequence,
+    int run,
+    List<Tool> order,
+    string database,
+    Options options)
 {
     foreach (var tool in order)
     {
         long before = tool.RepositoryBytes();
         var (seconds, rss) = Shell.Timed(tool.BackupCommand(database, sequence), tool.Environment);
         long added = tool.RepositoryBytes() - before;
-        Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"run {run + 1} {name} {tool.Name}: {seconds:F2} s, +{added / 1048576.0:F1} MiB, {rss / 1024} MiB RSS"));
+        Console.Error.WriteLine(
+            string.Create(
+                CultureInfo.InvariantCulture,
+                $"run {run + 1} {name} {tool.Name}: {seconds:F2} s, " +
+                $"+{added / 1048576.0:F1} MiB, {rss / 1024} MiB RSS"));
         yield return new Measurement(tool.Name, name, run, seconds, added, rss);
     }
 }

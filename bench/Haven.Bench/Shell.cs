@@ -6,10 +6,17 @@ namespace Haven.Bench;
 /// <summary>Runs commands under GNU time, for wall time and peak resident memory.</summary>
 internal static class Shell
 {
-    public static (double Seconds, long PeakRssKiB) Timed(string command, IDictionary<string, string>? environment = null, string? directory = null)
+    public static (double Seconds, long PeakRssKiB) Timed(
+        string command,
+        IDictionary<string, string>? environment = null,
+        string? directory = null)
     {
         string timing = Path.GetTempFileName();
-        var (code, output) = Run("/usr/bin/time", ["-f", "%e %M", "-o", timing, "sh", "-c", command], environment, directory);
+        var (code, output) = Run(
+            "/usr/bin/time",
+            ["-f", "%e %M", "-o", timing, "sh", "-c", command],
+            environment,
+            directory);
         string[] parts = File.ReadAllText(timing).Trim().Split('\n')[^1].Split(' ');
         File.Delete(timing);
         if (code != 0)
@@ -17,12 +24,23 @@ internal static class Shell
             throw new InvalidOperationException($"'{command}' failed with exit code {code}: {output}");
         }
 
-        return (double.Parse(parts[0], CultureInfo.InvariantCulture), long.Parse(parts[1], CultureInfo.InvariantCulture));
+        return (
+            double.Parse(parts[0], CultureInfo.InvariantCulture),
+            long.Parse(parts[1], CultureInfo.InvariantCulture));
     }
 
-    public static (int Code, string Output) Run(string file, IEnumerable<string> args, IDictionary<string, string>? environment = null, string? directory = null)
+    public static (int Code, string Output) Run(
+        string file,
+        IEnumerable<string> args,
+        IDictionary<string, string>? environment = null,
+        string? directory = null)
     {
-        var info = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        var info = new ProcessStartInfo(file)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false
+        };
         foreach (string arg in args)
         {
             info.ArgumentList.Add(arg);
@@ -48,5 +66,7 @@ internal static class Shell
     public static string Output(string command) => Run("sh", ["-c", command]).Output.Trim();
 
     public static long FolderBytes(string folder) =>
-        Directory.Exists(folder) ? Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories).Sum(f => new FileInfo(f).Length) : 0;
+        Directory.Exists(folder)
+            ? Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories).Sum(f => new FileInfo(f).Length)
+            : 0;
 }

@@ -29,9 +29,12 @@ internal abstract class Tool(string name, string work)
     public long RepositoryBytes() => Shell.FolderBytes(Repository);
 }
 
-internal sealed class HavenTool(string work, string havenDll, bool checkSource) : Tool(checkSource ? "haven" : "haven-nocheck", work)
+internal sealed class HavenTool(string work, string havenDll, bool checkSource)
+    : Tool(checkSource ? "haven" : "haven-nocheck", work)
 {
-    public override string Describe => $"haven backup sqlite DB{(checkSource ? "" : " --no-check-source")}; haven restore latest --to PATH (verifies chunks, digest, integrity_check, row counts)";
+    public override string Describe =>
+        $"haven backup sqlite DB{(checkSource ? "" : " --no-check-source")}; haven restore latest " +
+        $"--to PATH (verifies chunks, digest, integrity_check, row counts)";
 
     public override IDictionary<string, string> Environment => new Dictionary<string, string>
     {
@@ -49,14 +52,17 @@ internal sealed class HavenTool(string work, string havenDll, bool checkSource) 
     public override string BackupCommand(string database, int sequence) =>
         $"dotnet '{havenDll}' backup sqlite '{database}'{(checkSource ? "" : " --no-check-source")} >/dev/null 2>&1";
 
-    public override string RestoreCommand(string target, int sequence) => $"dotnet '{havenDll}' restore latest --to '{target}' >/dev/null 2>&1";
+    public override string RestoreCommand(string target, int sequence) =>
+        $"dotnet '{havenDll}' restore latest --to '{target}' >/dev/null 2>&1";
 }
 
 internal sealed class ResticTool(string work) : Tool("restic", work)
 {
-    public override string Describe => "restic 0.14 backup FILE (default settings: zstd auto, content-defined chunks); restic restore latest";
+    public override string Describe =>
+        "restic 0.14 backup FILE (default settings: zstd auto, content-defined chunks); restic restore latest";
 
-    public override IDictionary<string, string> Environment => new Dictionary<string, string> { ["RESTIC_PASSWORD"] = "bench-only-passphrase" };
+    public override IDictionary<string, string> Environment =>
+        new Dictionary<string, string> { ["RESTIC_PASSWORD"] = "bench-only-passphrase" };
 
     public override void Init()
     {
@@ -64,15 +70,18 @@ internal sealed class ResticTool(string work) : Tool("restic", work)
         Shell.Run("restic", ["-r", Repository, "init"], Environment);
     }
 
-    public override string BackupCommand(string database, int sequence) => $"restic -r '{Repository}' backup -q '{database}'";
+    public override string BackupCommand(string database, int sequence) =>
+        $"restic -r '{Repository}' backup -q '{database}'";
 
     public override string RestoreCommand(string target, int sequence) =>
-        $"restic -r '{Repository}' restore -q latest --target '{target}.d' && find '{target}.d' -type f -exec mv {{}} '{target}' \\; && rm -rf '{target}.d'";
+        $"restic -r '{Repository}' restore -q latest --target '{target}.d' && find " +
+        $"'{target}.d' -type f -exec mv {{}} '{target}' \\; && rm -rf '{target}.d'";
 }
 
 internal sealed class BorgTool(string work) : Tool("borg", work)
 {
-    public override string Describe => "borg 1.2 create REPO::N FILE (default settings: lz4, buzhash chunks); borg extract";
+    public override string Describe =>
+        "borg 1.2 create REPO::N FILE (default settings: lz4, buzhash chunks); borg extract";
 
     public override IDictionary<string, string> Environment => new Dictionary<string, string>
     {
@@ -87,15 +96,18 @@ internal sealed class BorgTool(string work) : Tool("borg", work)
         Shell.Run("borg", ["init", "-e", "repokey-blake2", Repository], Environment);
     }
 
-    public override string BackupCommand(string database, int sequence) => $"borg create '{Repository}::b{sequence}' '{database}'";
+    public override string BackupCommand(string database, int sequence) =>
+        $"borg create '{Repository}::b{sequence}' '{database}'";
 
     public override string RestoreCommand(string target, int sequence) =>
-        $"mkdir -p '{target}.d' && cd '{target}.d' && borg extract '{Repository}::b{sequence}' && find . -type f -exec mv {{}} '{target}' \\; && cd / && rm -rf '{target}.d'";
+        $"mkdir -p '{target}.d' && cd '{target}.d' && borg extract '{Repository}::b{sequence}' && find " +
+        $". -type f -exec mv {{}} '{target}' \\; && cd / && rm -rf '{target}.d'";
 }
 
 internal sealed class PipelineTool(string work) : Tool("sqlite3+zstd+age", work)
 {
-    public override string Describe => "sqlite3 DB '.backup T' && zstd -3 -T2 T && age -r KEY (a full encrypted copy each time); age -d | zstd -d";
+    public override string Describe =>
+        "sqlite3 DB '.backup T' && zstd -3 -T2 T && age -r KEY (a full encrypted copy each time); age -d | zstd -d";
 
     private string Key => Path.Combine(Work, "age.key");
 
@@ -115,7 +127,8 @@ internal sealed class PipelineTool(string work) : Tool("sqlite3+zstd+age", work)
     {
         string temp = Path.Combine(Work, "pipeline.tmp");
         string output = Path.Combine(Repository, $"b{sequence}.db.zst.age");
-        return $"rm -f '{temp}' && sqlite3 '{database}' \".backup '{temp}'\" && zstd -q -3 -T2 -c '{temp}' | age -r {Recipient} -o '{output}' && rm -f '{temp}'";
+        return $"rm -f '{temp}' && sqlite3 '{database}' \".backup '{temp}'\" && zstd -q -3 -T2 -c " +
+            $"'{temp}' | age -r {Recipient} -o '{output}' && rm -f '{temp}'";
     }
 
     public override string RestoreCommand(string target, int sequence) =>

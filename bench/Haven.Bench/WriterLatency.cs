@@ -4,7 +4,14 @@ using Microsoft.Data.Sqlite;
 namespace Haven.Bench;
 
 /// <summary>Commit latency of a writer with no backup running, and while Haven backs the database up.</summary>
-internal sealed record LatencyResult(double BaselineP50Ms, double BaselineP99Ms, long BaselineCommits, double DuringP50Ms, double DuringP99Ms, long DuringCommits, double BackupSeconds);
+internal sealed record LatencyResult(
+    double BaselineP50Ms,
+    double BaselineP99Ms,
+    long BaselineCommits,
+    double DuringP50Ms,
+    double DuringP99Ms,
+    long DuringCommits,
+    double BackupSeconds);
 
 internal static class WriterLatency
 {
@@ -15,13 +22,26 @@ internal static class WriterLatency
         var backup = Process.Start(new ProcessStartInfo("sh", ["-c", haven.BackupCommand(database, 1)])
         {
             UseShellExecute = false,
-            Environment = { ["HAVEN_REPOSITORY"] = haven.Environment["HAVEN_REPOSITORY"], ["HAVEN_KEY_FILE"] = haven.Environment["HAVEN_KEY_FILE"] },
+            Environment =
+            {
+                ["HAVEN_REPOSITORY"] = haven.Environment["HAVEN_REPOSITORY"],
+                ["HAVEN_KEY_FILE"] = haven.Environment["HAVEN_KEY_FILE"]
+            },
         })!;
         var clock = Stopwatch.StartNew();
         var during = Commits(database, TimeSpan.FromMinutes(10), backup);
         double seconds = clock.Elapsed.TotalSeconds;
-        Console.Error.WriteLine($"writer latency: p99 {P(baseline, 0.99):F2} ms alone, {P(during, 0.99):F2} ms during a {seconds:F1} s backup");
-        return new LatencyResult(P(baseline, 0.5), P(baseline, 0.99), baseline.Count, P(during, 0.5), P(during, 0.99), during.Count, seconds);
+        Console.Error.WriteLine(
+            $"writer latency: p99 {P(baseline, 0.99):F2} ms alone, " +
+            $"{P(during, 0.99):F2} ms during a {seconds:F1} s backup");
+        return new LatencyResult(
+            P(baseline, 0.5),
+            P(baseline, 0.99),
+            baseline.Count,
+            P(during, 0.5),
+            P(during, 0.99),
+            during.Count,
+            seconds);
     }
 
     private static List<double> Commits(string database, TimeSpan limit, Process? until)

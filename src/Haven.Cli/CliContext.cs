@@ -28,7 +28,8 @@ internal sealed class CliContext(ParseResult parse, TextWriter output, TextWrite
     {
         get
         {
-            string? path = Parse.GetValue(GlobalOptions.Repository) ?? Environment.GetEnvironmentVariable("HAVEN_REPOSITORY");
+            string? path = Parse.GetValue(GlobalOptions.Repository)
+                ?? Environment.GetEnvironmentVariable("HAVEN_REPOSITORY");
             return string.IsNullOrWhiteSpace(path)
                 ? throw new UsageException("No repository given.", "Pass --repo DIR or set HAVEN_REPOSITORY.")
                 : path;
@@ -61,7 +62,9 @@ internal sealed class CliContext(ParseResult parse, TextWriter output, TextWrite
         {
             return value.Length > 0
                 ? Secret.FromPassphrase(value)
-                : throw new UsageException($"{variable} is set but empty.", $"Set {variable} to the passphrase, or unset it.");
+                : throw new UsageException(
+                    $"{variable} is set but empty.",
+                    $"Set {variable} to the passphrase, or unset it.");
         }
 
         if (Environment.GetEnvironmentVariable(fileVariable) is { Length: > 0 } file)
@@ -139,5 +142,6 @@ internal sealed class CliContext(ParseResult parse, TextWriter output, TextWrite
 
     public void WriteJson<T>(T value) => Out.WriteLine(JsonSerializer.Serialize(value, Json));
 
-    public TerminalProgress Progress(string label) => new(Error, label, !Console.IsErrorRedirected && ReferenceEquals(Error, Console.Error));
+    public TerminalProgress Progress(string label) =>
+        new(Error, label, !Console.IsErrorRedirected && ReferenceEquals(Error, Console.Error));
 }

@@ -22,7 +22,13 @@ public static class HavenCli
         foreach (var command in new[]
         {
             InitCommand.Create(), BackupCommand.Create(), SnapshotsCommand.Create(), RestoreCommand.Create(),
-            CheckCommand.Create(), RebuildIndexCommand.Create(), AuditCommand.Create(), DrillCommand.Create(), ReportCommand.Create(), KeyCommand.Create(), DemoCommand.Create(),
+            CheckCommand.Create(),
+            RebuildIndexCommand.Create(),
+            AuditCommand.Create(),
+            DrillCommand.Create(),
+            ReportCommand.Create(),
+            KeyCommand.Create(),
+            DemoCommand.Create(),
         })
         {
             root.Subcommands.Add(command);
@@ -42,7 +48,8 @@ public static class HavenCli
 
         CurrentOutput = output;
         CurrentError = error;
-        return parse.Invoke(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false });
+        return parse.Invoke(
+            new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false });
     }
 
     [ThreadStatic]
@@ -71,11 +78,20 @@ public static class HavenCli
         {
             HavenException haven => (haven.ExitCode, haven.Message, haven.Hint),
             SqliteException sqlite => (ExitCodes.Failed, $"SQLite failed: {sqlite.Message}", null),
-            IOException io when IsDiskFull(io) => (ExitCodes.Failed, $"The disk is full: {io.Message}; nothing was saved.", "Free space, then run the command again."),
+            IOException io when IsDiskFull(io) => (
+                ExitCodes.Failed,
+                $"The disk is full: {io.Message}; nothing was saved.",
+                "Free space, then run the command again."),
             IOException io => (ExitCodes.Failed, $"A file operation failed: {io.Message}", null),
-            UnauthorizedAccessException denied => (ExitCodes.Failed, $"Permission denied: {denied.Message}", "Run as a user that may read and write these files."),
+            UnauthorizedAccessException denied => (
+                ExitCodes.Failed,
+                $"Permission denied: {denied.Message}",
+                "Run as a user that may read and write these files."),
             OperationCanceledException => (ExitCodes.Failed, "Cancelled; nothing was saved.", null),
-            _ => (ExitCodes.Failed, $"Unexpected failure: {e.Message}", "Run again with --verbose and report the output."),
+            _ => (
+                ExitCodes.Failed,
+                $"Unexpected failure: {e.Message}",
+                "Run again with --verbose and report the output."),
         };
         context.Error.WriteLine($"Error: {message}");
         if (hint is not null)
@@ -92,5 +108,7 @@ public static class HavenCli
     }
 
     private static bool IsDiskFull(IOException e) =>
-        e.HResult == 28 || e.HResult == unchecked((int)0x80070070) || e.Message.Contains("No space left", StringComparison.OrdinalIgnoreCase);
+        e.HResult == 28
+            || e.HResult == unchecked((int)0x80070070)
+            || e.Message.Contains("No space left", StringComparison.OrdinalIgnoreCase);
 }

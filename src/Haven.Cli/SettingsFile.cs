@@ -18,7 +18,9 @@ internal static class SettingsFile
     };
 
     public static string DefaultPath(string repository) =>
-        Path.Combine(Path.GetDirectoryName(Path.GetFullPath(repository).TrimEnd(Path.DirectorySeparatorChar))!, "haven.json");
+        Path.Combine(
+            Path.GetDirectoryName(Path.GetFullPath(repository).TrimEnd(Path.DirectorySeparatorChar))!,
+            "haven.json");
 
     public static HavenSettings Load(CliContext context)
     {
@@ -28,7 +30,9 @@ internal static class SettingsFile
         {
             return given is null
                 ? new HavenSettings()
-                : throw new UsageException($"The configuration file '{path}' does not exist.", "Check the path given with --config.");
+                : throw new UsageException(
+                    $"The configuration file '{path}' does not exist.",
+                    "Check the path given with --config.");
         }
 
         try
@@ -37,7 +41,9 @@ internal static class SettingsFile
         }
         catch (JsonException e)
         {
-            throw new UsageException($"The configuration file '{path}' is not valid: {e.Message}", "See the configuration section of the README.");
+            throw new UsageException(
+                $"The configuration file '{path}' is not valid: {e.Message}",
+                "See the configuration section of the README.");
         }
     }
 }

@@ -8,7 +8,8 @@ namespace Haven.Cli;
 /// Progress on standard error: a redrawn bar on a terminal; a plain line per quarter when redirected,
 /// so logs stay readable. Silent for operations that finish within a second.
 /// </summary>
-internal sealed class TerminalProgress(TextWriter error, string label, bool interactive) : IProgress<Progress>, IDisposable
+internal sealed class TerminalProgress(TextWriter error, string label, bool interactive)
+    : IProgress<Progress>, IDisposable
 {
     private readonly Stopwatch _clock = Stopwatch.StartNew();
     private int _lastQuarter;
@@ -25,7 +26,11 @@ internal sealed class TerminalProgress(TextWriter error, string label, bool inte
         if (interactive)
         {
             int filled = (int)(fraction * 30);
-            error.Write(string.Create(CultureInfo.InvariantCulture, $"\r{label} [{new string('#', filled)}{new string('.', 30 - filled)}] {fraction:P0} {value.Done}/{value.Total} {value.Stage}   "));
+            error.Write(
+                string.Create(
+                    CultureInfo.InvariantCulture,
+                    $"\r{label} [{new string('#', filled)}{new string('.', 30 - filled)}] " +
+                    $"{fraction:P0} {value.Done}/{value.Total} {value.Stage}   "));
             _drawn = true;
             return;
         }
@@ -34,7 +39,10 @@ internal sealed class TerminalProgress(TextWriter error, string label, bool inte
         if (quarter > _lastQuarter)
         {
             _lastQuarter = quarter;
-            error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{label}: {fraction:P0} ({value.Done}/{value.Total} {value.Stage})"));
+            error.WriteLine(
+                string.Create(
+                    CultureInfo.InvariantCulture,
+                    $"{label}: {fraction:P0} ({value.Done}/{value.Total} {value.Stage})"));
         }
     }
 

@@ -29,13 +29,19 @@ public class HavenException : Exception
 
 /// <summary>Stored data failed verification: corruption, tampering, or a restored copy that differs.</summary>
 public sealed class IntegrityException(string message, string? hint = null, Exception? inner = null)
-    : HavenException(ExitCodes.Integrity, message, hint ?? "Run 'haven check --read-data' to list every damaged object.", inner);
+    : HavenException(
+        ExitCodes.Integrity,
+        message,
+        hint ?? "Run 'haven check --read-data' to list every damaged object.",
+        inner);
 
 /// <summary>The passphrase or key file does not open any key slot of the repository.</summary>
 public sealed class WrongKeyException(string message, string? hint = null)
     : HavenException(ExitCodes.WrongKey, message, hint, null);
 
-/// <summary>Something is in use: the repository is locked by another process, or a database is open elsewhere.</summary>
+/// <summary>
+/// Something is in use: the repository is locked by another process, or a database is open elsewhere.
+/// </summary>
 public sealed class BusyException(string message, string? hint = null)
     : HavenException(ExitCodes.Busy, message, hint, null);
 

@@ -7,6 +7,8 @@ public static class HavenVersion
 {
     /// <summary>The informational version of Haven.Core, without build metadata.</summary>
     public static string Current { get; } =
-        (typeof(HavenVersion).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "0.0.0")
+        (typeof(HavenVersion).Assembly
+                .GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion
+            ?? "0.0.0")
         .Split('+')[0];
 }

@@ -10,10 +10,18 @@ internal static class AuditCommand
 {
     public static Command Create()
     {
-        var since = new Option<string?>("--since") { Description = "Only events at or after this UTC time (ISO 8601, e.g. 2026-12-01 or 2026-12-01T08:00:00Z)." };
+        var since = new Option<string?>("--since")
+        {
+            Description = "Only events at or after this UTC time (ISO 8601, e.g. 2026-12-01 or 2026-12-01T08:00:00Z)."
+        };
         var type = new Option<string?>("--type") { Description = "Only events of this type (e.g. backup-completed)." };
         var json = new Option<bool>("--json") { Description = "Print a JSON array." };
-        var audit = new Command("audit", "List the audit log: every operation on the repository, oldest first.") { since, type, json };
+        var audit = new Command("audit", "List the audit log: every operation on the repository, oldest first.")
+        {
+            since,
+            type,
+            json
+        };
         audit.SetAction(HavenCli.Action(context =>
         {
             using var repository = context.OpenRepository();
@@ -30,8 +38,11 @@ internal static class AuditCommand
 
             foreach (var e in events)
             {
-                string details = string.Join(' ', e.Details.Where(d => d.Value.Length > 0).Select(d => $"{d.Key}={d.Value}"));
-                context.Out.WriteLine($"{e.Seq,6} {Format.Time(e.Time)} {e.Type,-20} {e.User}@{e.Host} pid {e.Pid}  {details}");
+                string details = string.Join(
+                    ' ',
+                    e.Details.Where(d => d.Value.Length > 0).Select(d => $"{d.Key}={d.Value}"));
+                context.Out.WriteLine(
+                    $"{e.Seq,6} {Format.Time(e.Time)} {e.Type,-20} {e.User}@{e.Host} pid {e.Pid}  {details}");
             }
 
             context.Out.WriteLine($"{events.Count} events");
@@ -45,12 +56,16 @@ internal static class AuditCommand
             var result = AuditVerifier.Verify(repository);
             if (result.Intact)
             {
-                context.Out.WriteLine($"The audit log is intact: {result.Events} events, each authenticated and chained to the one before, and every snapshot's recorded position is present.");
+                context.Out.WriteLine(
+                    $"The audit log is intact: {result.Events} events, each authenticated and chained to the " +
+                    $"one before, and every snapshot's recorded position is present.");
                 return ExitCodes.Ok;
             }
 
             context.Error.WriteLine($"Error: {result.Problem}");
-            context.Error.WriteLine($"Try: treat the repository as tampered with from event {result.FirstBadEvent} on; 'haven check --read-data' shows whether the backups themselves are intact.");
+            context.Error.WriteLine(
+                $"Try: treat the repository as tampered with from event {result.FirstBadEvent} on; 'haven " +
+                $"check --read-data' shows whether the backups themselves are intact.");
             return ExitCodes.Integrity;
         }));
         audit.Subcommands.Add(verify);
@@ -64,8 +79,14 @@ internal static class AuditCommand
             return null;
         }
 
-        return DateTime.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out var time)
+        return DateTime.TryParse(
+            text,
+            CultureInfo.InvariantCulture,
+            DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal,
+            out var time)
             ? time
-            : throw new UsageException($"--since '{text}' is not a date and time.", "Use ISO 8601, e.g. 2026-12-01T08:00:00Z.");
+            : throw new UsageException(
+                $"--since '{text}' is not a date and time.",
+                "Use ISO 8601, e.g. 2026-12-01T08:00:00Z.");
     }
 }

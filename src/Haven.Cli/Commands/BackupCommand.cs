@@ -10,14 +10,30 @@ internal static class BackupCommand
     public static Command Create()
     {
         var path = new Argument<string>("PATH") { Description = "The SQLite database file." };
-        var reason = new Option<string?>("--reason") { Description = "Why this snapshot is taken (recorded in the manifest)." };
-        var tags = new Option<string[]>("--tag") { Description = "A label for the snapshot; repeat for several.", AllowMultipleArgumentsPerToken = false };
-        var trigger = new Option<string>("--trigger") { Description = "Why: manual, launch, critical-operation, schedule.", DefaultValueFactory = _ => Triggers.Manual };
+        var reason = new Option<string?>("--reason")
+        {
+            Description = "Why this snapshot is taken (recorded in the manifest)."
+        };
+        var tags = new Option<string[]>("--tag")
+        {
+            Description = "A label for the snapshot; repeat for several.",
+            AllowMultipleArgumentsPerToken = false
+        };
+        var trigger = new Option<string>("--trigger")
+        {
+            Description = "Why: manual, launch, critical-operation, schedule.",
+            DefaultValueFactory = _ => Triggers.Manual
+        };
         trigger.AcceptOnlyFromAmong(Triggers.Manual, Triggers.Launch, Triggers.CriticalOperation, Triggers.Schedule);
         var json = new Option<bool>("--json") { Description = "Print the snapshot as JSON." };
-        var noCheck = new Option<bool>("--no-check-source") { Description = "Skip PRAGMA quick_check of the source (faster; corruption is then found at restore)." };
+        var noCheck = new Option<bool>("--no-check-source")
+        {
+            Description = "Skip PRAGMA quick_check of the source (faster; corruption is then found at restore)."
+        };
 
-        var sqlite = new Command("sqlite", "Back up a SQLite database while it is in use; prints the snapshot id last.");
+        var sqlite = new Command(
+            "sqlite",
+            "Back up a SQLite database while it is in use; prints the snapshot id last.");
         sqlite.Arguments.Add(path);
         foreach (var option in new Option[] { reason, tags, trigger, json, noCheck })
         {
@@ -42,8 +58,13 @@ internal static class BackupCommand
                 return ExitCodes.Ok;
             }
 
-            context.Out.WriteLine($"Snapshot of {manifest.Source.Path}: {manifest.Sqlite!.PageCount} pages of {manifest.Sqlite.PageSize} bytes, {manifest.Sqlite.Tables.Values.Sum()} rows in {manifest.Sqlite.Tables.Count} tables");
-            context.Out.WriteLine($"Added {Format.Bytes(manifest.Stats.AddedBytes)} ({manifest.Stats.NewChunks} new chunks) in {manifest.Stats.DurationSeconds:F1} s; content SHA-256 {manifest.Content.Sha256}");
+            context.Out.WriteLine(
+                $"Snapshot of {manifest.Source.Path}: {manifest.Sqlite!.PageCount} pages of " +
+                $"{manifest.Sqlite.PageSize} bytes, {manifest.Sqlite.Tables.Values.Sum()} rows in " +
+                $"{manifest.Sqlite.Tables.Count} tables");
+            context.Out.WriteLine(
+                $"Added {Format.Bytes(manifest.Stats.AddedBytes)} ({manifest.Stats.NewChunks} new chunks) in " +
+                $"{manifest.Stats.DurationSeconds:F1} s; content SHA-256 {manifest.Content.Sha256}");
             context.Out.WriteLine(manifest.Id);
             return ExitCodes.Ok;
         }));

@@ -11,7 +11,13 @@ internal static class CheckCommand
     {
         var readData = new Option<bool>("--read-data") { Description = "Decrypt and verify every byte of every pack." };
         var json = new Option<bool>("--json") { Description = "Print the report as JSON." };
-        var command = new Command("check", "Check the repository's structure (and with --read-data, every byte); exit 3 on damage.") { readData, json };
+        var command = new Command(
+            "check",
+            "Check the repository's structure (and with --read-data, every byte); exit 3 on damage.")
+        {
+            readData,
+            json
+        };
         command.SetAction(HavenCli.Action(context =>
         {
             using var repository = context.OpenRepository();
@@ -55,15 +61,20 @@ internal static class CheckCommand
                 context.Out.WriteLine($"note: {note}");
             }
 
-            if (report.Problems.Any(p => p.ObjectName.StartsWith("index/", StringComparison.Ordinal)) || report.Notes.Count > 0)
+            if (report.Problems.Any(p => p.ObjectName.StartsWith("index/", StringComparison.Ordinal))
+                || report.Notes.Count > 0)
             {
-                context.Out.WriteLine("The index can be rebuilt from the packs' own headers: run 'haven rebuild-index'.");
+                context.Out.WriteLine(
+                    "The index can be rebuilt from the packs' own headers: run 'haven rebuild-index'.");
             }
 
-            string depth = report.ReadData ? $"read and verified {Format.Bytes(report.BytesVerified)}" : "structure only (add --read-data to verify every byte)";
+            string depth = report.ReadData
+                ? $"read and verified {Format.Bytes(report.BytesVerified)}"
+                : "structure only (add --read-data to verify every byte)";
             context.Out.WriteLine(report.Healthy
                 ? $"No damage: {report.Snapshots} snapshots, {report.Packs} packs, {report.Chunks} chunks; {depth}."
-                : $"Damage found: {report.Problems.Count} damaged objects, {report.DamagedSnapshots.Count} snapshots affected.");
+                : $"Damage found: {report.Problems.Count} damaged objects, " +
+                    $"{report.DamagedSnapshots.Count} snapshots affected.");
             return code;
         }));
         return command;

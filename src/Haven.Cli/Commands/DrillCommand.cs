@@ -10,11 +10,21 @@ internal static class DrillCommand
 {
     public static Command Create()
     {
-        var snapshot = new Argument<string>("SNAPSHOT") { Description = "Snapshot id, prefix, or 'latest' (default).", DefaultValueFactory = _ => "latest" };
-        var source = new Option<string?>("--source") { Description = "With 'latest': the source (full path, or file name if unique)." };
+        var snapshot = new Argument<string>("SNAPSHOT")
+        {
+            Description = "Snapshot id, prefix, or 'latest' (default).",
+            DefaultValueFactory = _ => "latest"
+        };
+        var source = new Option<string?>("--source")
+        {
+            Description = "With 'latest': the source (full path, or file name if unique)."
+        };
         var all = new Option<bool>("--all") { Description = "Drill the latest snapshot of every source." };
         var json = new Option<bool>("--json") { Description = "Print the results as JSON." };
-        var command = new Command("drill", "Restore a snapshot into a scratch folder, verify it completely, measure the recovery time, and record the result; exit 3 if any check fails.")
+        var command = new Command(
+            "drill",
+            "Restore a snapshot into a scratch folder, verify it completely, measure the " +
+            "recovery time, and record the result; exit 3 if any check fails.")
         {
             snapshot, source, all, json,
         };
@@ -51,14 +61,20 @@ internal static class DrillCommand
             .Distinct(StringComparer.Ordinal)
             .ToList();
         return sources.Count == 0
-            ? throw new UsageException("The repository holds no snapshots to drill.", "Take one with 'haven backup sqlite PATH'.")
+            ? throw new UsageException(
+                "The repository holds no snapshots to drill.",
+                "Take one with 'haven backup sqlite PATH'.")
             : [.. sources.Select(path => repository.ResolveSnapshot("latest", source: path))];
     }
 
     private static void Print(TextWriter output, DrillResult result)
     {
-        string rpo = result.RpoSeconds is { } seconds ? $"{TimeSpan.FromSeconds(seconds):d\\.hh\\:mm\\:ss} since the previous snapshot" : "first snapshot of its source";
-        output.WriteLine($"{(result.Passed ? "PASSED" : "FAILED")} drill of snapshot {result.SnapshotId[..12]} ({result.Source}): recovery time {result.RtoSeconds:F2} s; data-loss window {rpo}");
+        string rpo = result.RpoSeconds is { } seconds
+            ? $"{TimeSpan.FromSeconds(seconds):d\\.hh\\:mm\\:ss} since the previous snapshot"
+            : "first snapshot of its source";
+        output.WriteLine(
+            $"{(result.Passed ? "PASSED" : "FAILED")} drill of snapshot {result.SnapshotId[..12]} " +
+            $"({result.Source}): recovery time {result.RtoSeconds:F2} s; data-loss window {rpo}");
         foreach (string check in result.Checks)
         {
             output.WriteLine($"  ok: {check}");

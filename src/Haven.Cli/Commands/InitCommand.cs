@@ -9,7 +9,9 @@ internal static class InitCommand
 {
     public static Command Create()
     {
-        var command = new Command("init", "Create an encrypted repository. With --key-file, a missing key file is generated (mode 0600).");
+        var command = new Command(
+            "init",
+            "Create an encrypted repository. With --key-file, a missing key file is generated (mode 0600).");
         command.SetAction(HavenCli.Action(context =>
         {
             string path = context.RepositoryPath;
@@ -20,7 +22,9 @@ internal static class InitCommand
             context.Out.WriteLine($"Key slot {slot}");
             if (secret.Kind == SecretKind.KeyFile)
             {
-                context.Out.WriteLine($"Keep a copy of the key file '{secret.KeyFilePath}' somewhere safe: without it (or another slot) the backups cannot be read.");
+                context.Out.WriteLine(
+                    $"Keep a copy of the key file '{secret.KeyFilePath}' somewhere safe: " +
+                    $"without it (or another slot) the backups cannot be read.");
             }
 
             return 0;

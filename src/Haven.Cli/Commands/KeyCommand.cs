@@ -18,8 +18,17 @@ internal static class KeyCommand
 
     private static Command Add()
     {
-        var newKeyFile = new Option<string?>("--new-key-file") { Description = "Add a slot for this key file (generated if missing)." };
-        var add = new Command("add", "Add a key slot. The new passphrase comes from HAVEN_NEW_PASSPHRASE, HAVEN_NEW_PASSPHRASE_FILE or a prompt.") { newKeyFile };
+        var newKeyFile = new Option<string?>("--new-key-file")
+        {
+            Description = "Add a slot for this key file (generated if missing)."
+        };
+        var add = new Command(
+            "add",
+            "Add a key slot. The new passphrase comes from " +
+            "HAVEN_NEW_PASSPHRASE, HAVEN_NEW_PASSPHRASE_FILE or a prompt.")
+        {
+            newKeyFile
+        };
         add.SetAction(HavenCli.Action(context =>
         {
             using var repository = context.OpenRepository();
@@ -27,8 +36,14 @@ internal static class KeyCommand
             string? keyFile = context.Parse.GetValue(newKeyFile);
             using var secret = keyFile is not null
                 ? (File.Exists(keyFile) ? Secret.FromKeyFile(keyFile) : Secret.CreateKeyFile(keyFile))
-                : context.ReadPassphrase("HAVEN_NEW_PASSPHRASE", "HAVEN_NEW_PASSPHRASE_FILE", "New passphrase: ", confirm: true)
-                  ?? throw new UsageException("No new passphrase or key file was given.", "Pass --new-key-file FILE or set HAVEN_NEW_PASSPHRASE.");
+                : context.ReadPassphrase(
+                    "HAVEN_NEW_PASSPHRASE",
+                    "HAVEN_NEW_PASSPHRASE_FILE",
+                    "New passphrase: ",
+                    confirm: true)
+                  ?? throw new UsageException(
+                      "No new passphrase or key file was given.",
+                      "Pass --new-key-file FILE or set HAVEN_NEW_PASSPHRASE.");
             var slot = repository.AddKeySlot(secret);
             context.Out.WriteLine($"Added key slot {slot}");
             context.Out.WriteLine(slot.Id);
@@ -47,7 +62,19 @@ internal static class KeyCommand
             var slots = repository.KeySlots();
             if (context.Parse.GetValue(json))
             {
-                context.WriteJson(slots.Select(s => new { s.Id, s.Kind, s.Created, s.Kdf, s.MemoryKiB, s.Iterations, s.Parallelism, unlocked = s.Id == repository.UnlockedSlot }));
+                context.WriteJson(
+                    slots.Select(
+                        s => new
+                        {
+                            s.Id,
+                            s.Kind,
+                            s.Created,
+                            s.Kdf,
+                            s.MemoryKiB,
+                            s.Iterations,
+                            s.Parallelism,
+                            unlocked = s.Id == repository.UnlockedSlot
+                        }));
                 return ExitCodes.Ok;
             }
 

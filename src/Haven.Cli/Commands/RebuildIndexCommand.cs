@@ -8,7 +8,9 @@ internal static class RebuildIndexCommand
 {
     public static Command Create()
     {
-        var command = new Command("rebuild-index", "Rebuild the index from the packs themselves (after an index file was damaged or lost).");
+        var command = new Command(
+            "rebuild-index",
+            "Rebuild the index from the packs themselves (after an index file was damaged or lost).");
         command.SetAction(HavenCli.Action(context =>
         {
             using var repository = context.OpenRepository();
@@ -19,7 +21,9 @@ internal static class RebuildIndexCommand
                 context.Out.WriteLine($"DAMAGED pack left out of the index: {pack}");
             }
 
-            context.Out.WriteLine($"Rebuilt the index: {packs} packs, {chunks} chunks. Run 'haven check' to see which snapshots are complete.");
+            context.Out.WriteLine(
+                $"Rebuilt the index: {packs} packs, {chunks} chunks. Run 'haven " +
+                $"check' to see which snapshots are complete.");
             return damaged.Count == 0 ? ExitCodes.Ok : ExitCodes.Integrity;
         }));
         return command;

@@ -6,16 +6,32 @@ using Haven.Core.Repository;
 
 namespace Haven.Cli.Commands;
 
-/// <summary><c>haven report</c>: compliance evidence from the repository and audit log; exit 3 if a claim is unsupported.</summary>
+/// <summary>
+/// <c>haven report</c>: compliance evidence from the repository and audit log; exit 3 if a claim is unsupported.
+/// </summary>
 internal static class ReportCommand
 {
     public static Command Create()
     {
-        var format = new Option<string>("--format") { Description = "md, html or json.", DefaultValueFactory = _ => "md" };
+        var format = new Option<string>("--format")
+        {
+            Description = "md, html or json.",
+            DefaultValueFactory = _ => "md"
+        };
         format.AcceptOnlyFromAmong("md", "html", "json");
-        var output = new Option<string?>("--out") { Description = "Write the report to this file instead of standard output." };
-        var days = new Option<int>("--days") { Description = "Days covered, up to now.", DefaultValueFactory = _ => 30 };
-        var command = new Command("report", "Generate compliance evidence from the repository and its audit log; exit 3 when any claim is not supported.")
+        var output = new Option<string?>("--out")
+        {
+            Description = "Write the report to this file instead of standard output."
+        };
+        var days = new Option<int>("--days")
+        {
+            Description = "Days covered, up to now.",
+            DefaultValueFactory = _ => 30
+        };
+        var command = new Command(
+            "report",
+            "Generate compliance evidence from the repository and its audit " +
+            "log; exit 3 when any claim is not supported.")
         {
             format, output, days,
         };

@@ -10,8 +10,15 @@ internal static class SnapshotsCommand
     public static Command Create()
     {
         var json = new Option<bool>("--json") { Description = "Print a JSON array." };
-        var source = new Option<string?>("--source") { Description = "Only snapshots of this source (full path or file name)." };
-        var command = new Command("snapshots", "List snapshots, oldest first; exit 3 if any manifest is damaged.") { json, source };
+        var source = new Option<string?>("--source")
+        {
+            Description = "Only snapshots of this source (full path or file name)."
+        };
+        var command = new Command("snapshots", "List snapshots, oldest first; exit 3 if any manifest is damaged.")
+        {
+            json,
+            source
+        };
         command.SetAction(HavenCli.Action(context =>
         {
             using var repository = context.OpenRepository();
@@ -43,17 +50,22 @@ internal static class SnapshotsCommand
 
     private static void PrintTable(TextWriter output, List<SnapshotView> snapshots)
     {
-        output.WriteLine($"{"ID",-12} {"TIME (UTC)",-20} {"TRIGGER",-18} {"SIZE",10} {"ADDED",10}  SOURCE  [TAGS]  REASON");
+        output.WriteLine(
+            $"{"ID",-12} {"TIME (UTC)",-20} {"TRIGGER",-18} {"SIZE",10} {"ADDED",10}  SOURCE  [TAGS]  REASON");
         foreach (var s in snapshots)
         {
             string tags = s.Tags.Count == 0 ? "" : $"  [{Printable(string.Join(", ", s.Tags))}]";
-            output.WriteLine($"{s.Id[..12]} {Format.Time(s.Time),-20} {s.Trigger,-18} {Format.Bytes(s.Size),10} {Format.Bytes(s.AddedBytes),10}  {s.SourcePath}{tags}  {Printable(s.Reason ?? "")}");
+            output.WriteLine(
+                $"{s.Id[..12]} {Format.Time(s.Time),-20} {s.Trigger,-18} {Format.Bytes(s.Size),10} " +
+                $"{Format.Bytes(s.AddedBytes),10}  {s.SourcePath}{tags}  {Printable(s.Reason ?? "")}");
         }
 
         output.WriteLine($"{snapshots.Count} snapshots");
     }
 
-    /// <summary>Operator text with control characters shown as '?', so it cannot break the table or the terminal.</summary>
+    /// <summary>
+    /// Operator text with control characters shown as '?', so it cannot break the table or the terminal.
+    /// </summary>
     private static string Printable(string text)
     {
         var builder = new StringBuilder(text.Length);

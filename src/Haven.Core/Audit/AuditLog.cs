@@ -55,7 +55,12 @@ public sealed partial class AuditLog
         var unsigned = new AuditEvent
         {
             Seq = seq + 1,
-            Time = when is not null && DateTime.TryParse(when, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal, out var noted)
+            Time = when is not null
+                && DateTime.TryParse(
+                    when,
+                    CultureInfo.InvariantCulture,
+                    DateTimeStyles.AdjustToUniversal,
+                    out var noted)
                 ? noted
                 : _repository.Time.GetUtcNow().UtcDateTime,
             Type = type,
@@ -68,7 +73,10 @@ public sealed partial class AuditLog
         };
         var signed = unsigned with { Mac = Mac(unsigned) };
         byte[] plain = JsonSerializer.SerializeToUtf8Bytes(signed, Json);
-        AtomicFile.Write(Path.Combine(Folder, FileName(signed.Seq)), _repository.Cipher.Seal(EventType, FileName(signed.Seq), plain), Folder);
+        AtomicFile.Write(
+            Path.Combine(Folder, FileName(signed.Seq)),
+            _repository.Cipher.Seal(EventType, FileName(signed.Seq), plain),
+            Folder);
         if (_logger.IsEnabled(LogLevel.Information))
         {
             string line = string.Join(' ', signed.Details.Select(d => $"{d.Key}={d.Value}"));
@@ -126,14 +134,20 @@ public sealed partial class AuditLog
             }
             catch (JsonException)
             {
-                note = new Dictionary<string, string> { ["operation"] = "unknown", ["reason"] = "an unreadable refusal note" };
+                note = new Dictionary<string, string>
+                {
+                    ["operation"] = "unknown",
+                    ["reason"] = "an unreadable refusal note"
+                };
             }
 
             yield return (path, note ?? []);
         }
     }
 
-    /// <summary>Events from the first, oldest first; stops with <see cref="IntegrityException"/> at a damaged one.</summary>
+    /// <summary>
+    /// Events from the first, oldest first; stops with <see cref="IntegrityException"/> at a damaged one.
+    /// </summary>
     public IEnumerable<AuditEvent> Events()
     {
         foreach (long seq in EventNumbers())
@@ -159,7 +173,9 @@ public sealed partial class AuditLog
                 .Order()
             : [];
 
-    /// <summary>Reads one event and the hash of its stored form. Throws <see cref="IntegrityException"/> if damaged.</summary>
+    /// <summary>
+    /// Reads one event and the hash of its stored form. Throws <see cref="IntegrityException"/> if damaged.
+    /// </summary>
     internal (AuditEvent Event, string Hash) Read(long seq)
     {
         string name = FileName(seq);
@@ -176,7 +192,11 @@ public sealed partial class AuditLog
             throw new IntegrityException($"{where} is damaged: it does not parse.", inner: e);
         }
 
-        if (parsed is null || parsed.Seq != seq || !CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(parsed.Mac), Encoding.ASCII.GetBytes(Mac(parsed with { Mac = "" }))))
+        if (parsed is null
+            || parsed.Seq != seq
+            || !CryptographicOperations.FixedTimeEquals(
+                Encoding.ASCII.GetBytes(parsed.Mac),
+                Encoding.ASCII.GetBytes(Mac(parsed with { Mac = "" }))))
         {
             throw new IntegrityException($"{where} is damaged: its MAC does not match its content.");
         }

@@ -32,7 +32,10 @@ public static class AuditVerifier
             long expected = i + 1;
             if (numbers[i] != expected)
             {
-                return new AuditVerification(i, expected, $"audit event {expected} is missing: the log was cut or an event deleted");
+                return new AuditVerification(
+                    i,
+                    expected,
+                    $"audit event {expected} is missing: the log was cut or an event deleted");
             }
 
             try
@@ -40,7 +43,11 @@ public static class AuditVerifier
                 var (evt, hash) = log.Read(expected);
                 if (evt.Previous != previous)
                 {
-                    return new AuditVerification(i, expected, $"audit event {expected} does not follow event {expected - 1}: events were reordered, replaced or replayed");
+                    return new AuditVerification(
+                        i,
+                        expected,
+                        $"audit event {expected} does not follow event {expected - 1}: " +
+                        $"events were reordered, replaced or replayed");
                 }
 
                 hashes[expected] = hash;
@@ -55,7 +62,10 @@ public static class AuditVerifier
         return CheckSnapshotHeads(repository, numbers.Count, hashes);
     }
 
-    private static AuditVerification CheckSnapshotHeads(LocalRepository repository, long events, Dictionary<long, string> hashes)
+    private static AuditVerification CheckSnapshotHeads(
+        LocalRepository repository,
+        long events,
+        Dictionary<long, string> hashes)
     {
         var (manifests, _) = repository.ReadAllSnapshots();
         foreach (var manifest in manifests.Where(m => m.AuditHead is not null).OrderBy(m => m.AuditHead!.Seq))
@@ -64,7 +74,8 @@ public static class AuditVerifier
             if (head.Seq > events)
             {
                 return new AuditVerification(events, events + 1,
-                    $"the audit log ends at event {events}, but snapshot {manifest.Id} recorded event {head.Seq}: the log was truncated");
+                    $"the audit log ends at event {events}, but snapshot {manifest.Id} " +
+                    $"recorded event {head.Seq}: the log was truncated");
             }
 
             if (head.Seq > 0 && hashes[head.Seq] != head.Hash)

@@ -11,7 +11,12 @@ namespace Haven.Core.Backup;
 /// </summary>
 internal static class AuditedBackup
 {
-    public static Manifest Run(LocalRepository repository, string kind, string path, BackupRequest request, Func<AuditHead, Manifest> backup)
+    public static Manifest Run(
+        LocalRepository repository,
+        string kind,
+        string path,
+        BackupRequest request,
+        Func<AuditHead, Manifest> backup)
     {
         var started = repository.Audit.Append(AuditEventTypes.BackupStarted, new Dictionary<string, string>
         {

@@ -44,7 +44,15 @@ public static class Triggers
     public const string Import = "import";
 
     /// <summary>All triggers.</summary>
-    public static IReadOnlyList<string> All { get; } = [Launch, CriticalOperation, Schedule, Manual, PreRestore, Import];
+    public static IReadOnlyList<string> All { get; } =
+    [
+        Launch,
+        CriticalOperation,
+        Schedule,
+        Manual,
+        PreRestore,
+        Import
+    ];
 }
 
 /// <summary>Progress of a long operation: units done of total (pages, bytes or objects).</summary>

@@ -27,11 +27,18 @@ internal static class BlockStore
     /// digests, maps and stores them in order.
     /// </summary>
     public static ContentInfo Store(
-        LocalRepository repository, PackWriter writer, int blockSize, long size, RangeReader read, BackupRequest request)
+        LocalRepository repository,
+        PackWriter writer,
+        int blockSize,
+        long size,
+        RangeReader read,
+        BackupRequest request)
     {
         var index = repository.Index;
         byte[] key = repository.ChunkIdKey.ToArray();
-        using var hashers = new ThreadLocal<IncrementalHash>(() => IncrementalHash.CreateHMAC(HashAlgorithmName.SHA256, key), trackAllValues: true);
+        using var hashers = new ThreadLocal<IncrementalHash>(
+            () => IncrementalHash.CreateHMAC(HashAlgorithmName.SHA256, key),
+            trackAllValues: true);
         var builder = new PageMap.Builder(node => StoreChunk(node.Span, ChunkType.Tree));
         using var digest = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         byte[] batch = new byte[BatchBlocks * blockSize];
@@ -87,7 +94,8 @@ internal static class BlockStore
             return id;
         }
 
-        ChunkId StoreChunk(ReadOnlySpan<byte> content, ChunkType type) => StoreId(ChunkId.Compute(key, content), content, type);
+        ChunkId StoreChunk(ReadOnlySpan<byte> content, ChunkType type) =>
+            StoreId(ChunkId.Compute(key, content), content, type);
     }
 
     private static ReadOnlySpan<byte> Block(byte[] batch, int i, int blockSize, int length) =>
@@ -132,7 +140,13 @@ internal static class BlockStore
             },
         };
         // Count the manifest itself too (its size barely depends on the figure it holds).
-        manifest = manifest with { Stats = manifest.Stats with { AddedBytes = manifest.Stats.AddedBytes + LocalRepository.SnapshotObjectBytes(manifest) } };
+        manifest = manifest with
+        {
+            Stats = manifest.Stats with
+            {
+                AddedBytes = manifest.Stats.AddedBytes + LocalRepository.SnapshotObjectBytes(manifest)
+            }
+        };
         request.CancellationToken.ThrowIfCancellationRequested();
         repository.WriteSnapshot(manifest);
         return manifest;

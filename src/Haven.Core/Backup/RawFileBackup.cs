@@ -12,7 +12,10 @@ internal static class RawFileBackup
 {
     public const int BlockSize = 4096;
 
-    private static void ReadFully(Microsoft.Win32.SafeHandles.SafeFileHandle handle, Span<byte> destination, long offset)
+    private static void ReadFully(
+        Microsoft.Win32.SafeHandles.SafeFileHandle handle,
+        Span<byte> destination,
+        long offset)
     {
         int done = 0;
         while (done < destination.Length)
@@ -20,7 +23,9 @@ internal static class RawFileBackup
             int read = RandomAccess.Read(handle, destination[done..], offset + done);
             if (read == 0)
             {
-                throw new HavenException("The file changed size while it was being read; nothing was saved.", "Run the restore again.");
+                throw new HavenException(
+                    "The file changed size while it was being read; nothing was saved.",
+                    "Run the restore again.");
             }
 
             done += read;
@@ -41,7 +46,21 @@ internal static class RawFileBackup
         DateTime time = repository.Time.GetUtcNow().UtcDateTime;
         long size = RandomAccess.GetLength(handle);
         var content = BlockStore.Store(
-            repository, writer, BlockSize, size, (first, _, blocks) => ReadFully(handle, blocks, first * BlockSize), request);
-        return BlockStore.Commit(repository, writer, new SourceInfo("file", path, Path.GetFileName(path)), null, content, request, time, stopwatch, head);
+            repository,
+            writer,
+            BlockSize,
+            size,
+            (first, _, blocks) => ReadFully(handle, blocks, first * BlockSize),
+            request);
+        return BlockStore.Commit(
+            repository,
+            writer,
+            new SourceInfo("file", path, Path.GetFileName(path)),
+            null,
+            content,
+            request,
+            time,
+            stopwatch,
+            head);
     }
 }

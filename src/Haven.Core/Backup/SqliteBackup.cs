@@ -25,7 +25,12 @@ public static class SqliteBackup
     internal static Manifest RunLocked(LocalRepository repository, string databasePath, BackupRequest request)
     {
         string path = Path.GetFullPath(databasePath);
-        return AuditedBackup.Run(repository, "sqlite", path, request, head => Snapshot(repository, path, request, head));
+        return AuditedBackup.Run(
+            repository,
+            "sqlite",
+            path,
+            request,
+            head => Snapshot(repository, path, request, head));
     }
 
     private static Manifest Snapshot(LocalRepository repository, string path, BackupRequest request, AuditHead head)
@@ -45,10 +50,23 @@ public static class SqliteBackup
             SchemaHash = source.SchemaHash,
             Tables = source.Tables,
         };
-        return BlockStore.Commit(repository, writer, new SourceInfo("sqlite", path, Path.GetFileName(path)), sqlite, content, request, time, stopwatch, head);
+        return BlockStore.Commit(
+            repository,
+            writer,
+            new SourceInfo("sqlite", path, Path.GetFileName(path)),
+            sqlite,
+            content,
+            request,
+            time,
+            stopwatch,
+            head);
     }
 
-    private static ContentInfo StorePages(LocalRepository repository, PackWriter writer, SqliteSnapshotReader source, BackupRequest request) =>
+    private static ContentInfo StorePages(
+        LocalRepository repository,
+        PackWriter writer,
+        SqliteSnapshotReader source,
+        BackupRequest request) =>
         BlockStore.Store(
             repository,
             writer,

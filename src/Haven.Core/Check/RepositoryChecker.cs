@@ -35,7 +35,8 @@ public static class RepositoryChecker
         report.AuditEvents = audit.Events;
         if (!audit.Intact)
         {
-            report.Problems.Add(new CheckProblem($"audit/{Audit.AuditLog.FileName(audit.FirstBadEvent ?? 0)}", audit.Problem!));
+            report.Problems.Add(
+                new CheckProblem($"audit/{Audit.AuditLog.FileName(audit.FirstBadEvent ?? 0)}", audit.Problem!));
         }
 
         repository.Audit.Append(Audit.AuditEventTypes.CheckCompleted, new Dictionary<string, string>
@@ -57,7 +58,9 @@ public static class RepositoryChecker
         }
     }
 
-    private static Dictionary<string, (long Size, List<PackEntry> Entries)> CheckIndexFiles(LocalRepository repository, CheckReport report)
+    private static Dictionary<string, (long Size, List<PackEntry> Entries)> CheckIndexFiles(
+        LocalRepository repository,
+        CheckReport report)
     {
         var packs = new Dictionary<string, (long, List<PackEntry>)>(StringComparer.Ordinal);
         foreach (string name in repository.IndexFiles())
@@ -119,12 +122,18 @@ public static class RepositoryChecker
     }
 
     /// <summary>Decrypts every frame of a pack and verifies every chunk; returns what is wrong, or null.</summary>
-    private static string? VerifyPack(LocalRepository repository, string pack, string path, List<PackEntry> indexEntries, CheckReport report)
+    private static string? VerifyPack(
+        LocalRepository repository,
+        string pack,
+        string path,
+        List<PackEntry> indexEntries,
+        CheckReport report)
     {
         try
         {
             var entries = PackFormat.ReadHeader(path, pack, repository.Cipher);
-            if (entries.Count != indexEntries.Count || !entries.Select(e => e.Id).ToHashSet().SetEquals(indexEntries.Select(e => e.Id)))
+            if (entries.Count != indexEntries.Count
+                || !entries.Select(e => e.Id).ToHashSet().SetEquals(indexEntries.Select(e => e.Id)))
             {
                 return "lists other chunks than the index";
             }
@@ -137,7 +146,12 @@ public static class RepositoryChecker
                 RandomAccess.Read(handle, sealedFrame, frame.Key.FrameOffset);
                 string where = $"Pack {pack} (frame at {frame.Key.FrameOffset})";
                 byte[] plain = Compression.Zstd.Decompress(
-                    repository.Cipher.Open(PackFormat.FrameType, PackFormat.FrameName(pack, frame.Key.FrameOffset), sealedFrame, where), where);
+                    repository.Cipher.Open(
+                        PackFormat.FrameType,
+                        PackFormat.FrameName(pack, frame.Key.FrameOffset),
+                        sealedFrame,
+                        where),
+                    where);
                 foreach (var entry in frame)
                 {
                     if (entry.OffsetInFrame + entry.Length > plain.Length
@@ -158,8 +172,11 @@ public static class RepositoryChecker
         }
     }
 
-    /// <summary>The index as the readable index files describe it; a damaged index file is a problem, not a stop.</summary>
-    private static Dictionary<ChunkId, ChunkLocation> BuildIndex(Dictionary<string, (long Size, List<PackEntry> Entries)> indexed)
+    /// <summary>
+    /// The index as the readable index files describe it; a damaged index file is a problem, not a stop.
+    /// </summary>
+    private static Dictionary<ChunkId, ChunkLocation> BuildIndex(
+        Dictionary<string, (long Size, List<PackEntry> Entries)> indexed)
     {
         var index = new Dictionary<ChunkId, ChunkLocation>();
         foreach (var (pack, (_, entries)) in indexed)
@@ -174,7 +191,10 @@ public static class RepositoryChecker
     }
 
     private static void CheckSnapshots(
-        LocalRepository repository, CheckReport report, HashSet<ChunkId> damagedChunks, Dictionary<ChunkId, ChunkLocation> index)
+        LocalRepository repository,
+        CheckReport report,
+        HashSet<ChunkId> damagedChunks,
+        Dictionary<ChunkId, ChunkLocation> index)
     {
         using var reader = new ChunkReader(repository, index);
         foreach (string id in repository.SnapshotIds())

@@ -20,7 +20,9 @@ public readonly record struct ChunkId(ulong A, ulong B, ulong C, ulong D)
         return Read(mac);
     }
 
-    /// <summary>Computes the id of <paramref name="content"/> with a reusable HMAC-SHA256 (keyed with the chunk-id key).</summary>
+    /// <summary>
+    /// Computes the id of <paramref name="content"/> with a reusable HMAC-SHA256 (keyed with the chunk-id key).
+    /// </summary>
     public static ChunkId Compute(IncrementalHash hmac, ReadOnlySpan<byte> content)
     {
         ArgumentNullException.ThrowIfNull(hmac);

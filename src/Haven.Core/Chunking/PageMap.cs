@@ -53,7 +53,9 @@ internal static class PageMap
             Push(level + 1, _store(node));
         }
 
-        /// <summary>Completes the tree; returns its root and depth (levels of nodes), or (null, 0) when empty.</summary>
+        /// <summary>
+        /// Completes the tree; returns its root and depth (levels of nodes), or (null, 0) when empty.
+        /// </summary>
         public (ChunkId? Root, int Depth) Finish()
         {
             if (Count == 0)

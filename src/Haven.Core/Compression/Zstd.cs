@@ -39,7 +39,13 @@ internal static partial class Zstd
 
         nativeContext ??= new NativeContext();
         byte[] destination = new byte[(int)ZSTD_compressBound((nuint)source.Length)];
-        nuint written = ZSTD_compressCCtx(nativeContext.Compression, destination, (nuint)destination.Length, source, (nuint)source.Length, Level);
+        nuint written = ZSTD_compressCCtx(
+            nativeContext.Compression,
+            destination,
+            (nuint)destination.Length,
+            source,
+            (nuint)source.Length,
+            Level);
         if (ZSTD_isError(written) != 0)
         {
             throw new InvalidOperationException("zstd failed to compress a frame.");
@@ -48,7 +54,10 @@ internal static partial class Zstd
         return destination.AsSpan(0, (int)written).ToArray();
     }
 
-    /// <summary>Decompresses one zstd frame; throws <see cref="IntegrityException"/> naming <paramref name="where"/> if it is not valid.</summary>
+    /// <summary>
+    /// Decompresses one zstd frame; throws <see cref="IntegrityException"/> naming
+    /// <paramref name="where"/> if it is not valid.
+    /// </summary>
     public static byte[] Decompress(ReadOnlySpan<byte> source, string where)
     {
         try
@@ -84,7 +93,13 @@ internal static partial class Zstd
     private static partial nuint ZSTD_freeCCtx(nint context);
 
     [LibraryImport("libzstd.so.1")]
-    private static partial nuint ZSTD_compressCCtx(nint context, [Out] byte[] destination, nuint capacity, ReadOnlySpan<byte> source, nuint size, int level);
+    private static partial nuint ZSTD_compressCCtx(
+        nint context,
+        [Out] byte[] destination,
+        nuint capacity,
+        ReadOnlySpan<byte> source,
+        nuint size,
+        int level);
 
     [LibraryImport("libzstd.so.1")]
     private static partial uint ZSTD_isError(nuint code);

@@ -16,14 +16,18 @@ public sealed record HavenSettings
 /// <summary>Drill settings.</summary>
 public sealed record DrillSettings
 {
-    /// <summary>Folder under which drills make their private scratch folder (default: the system temp folder).</summary>
+    /// <summary>
+    /// Folder under which drills make their private scratch folder (default: the system temp folder).
+    /// </summary>
     public string? Scratch { get; init; }
 
     /// <summary>Queries that must return a given value on a restored copy.</summary>
     public IReadOnlyList<SmokeQuery> SmokeQueries { get; init; } = [];
 }
 
-/// <summary>A query that must return <see cref="Expect"/> (first column of the first row, as text) on a restored copy.</summary>
+/// <summary>
+/// A query that must return <see cref="Expect"/> (first column of the first row, as text) on a restored copy.
+/// </summary>
 public sealed record SmokeQuery
 {
     /// <summary>Short description, e.g. "every mood log has a user".</summary>

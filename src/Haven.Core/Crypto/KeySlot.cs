@@ -44,7 +44,9 @@ public sealed class KeySlot
     /// <summary>KDF salt, base64.</summary>
     public required string Salt { get; init; }
 
-    /// <summary>The master key encrypted under the slot's key-encryption key, base64 (nonce || ciphertext || tag).</summary>
+    /// <summary>
+    /// The master key encrypted under the slot's key-encryption key, base64 (nonce || ciphertext || tag).
+    /// </summary>
     public required string WrappedKey { get; init; }
 
     /// <summary>Wraps <paramref name="keys"/>' master key for <paramref name="secret"/> in a new slot.</summary>
@@ -89,14 +91,17 @@ public sealed class KeySlot
     public bool Accepts(Secret secret) =>
         secret is not null && (secret.Kind == SecretKind.Passphrase) == (Kind == "passphrase");
 
-    /// <summary>Unwraps the master key, or returns null when <paramref name="secret"/> does not open this slot.</summary>
+    /// <summary>
+    /// Unwraps the master key, or returns null when <paramref name="secret"/> does not open this slot.
+    /// </summary>
     public RepositoryKeys? TryUnwrap(Secret secret)
     {
         byte[] kek = DeriveKeyEncryptionKey(secret);
         try
         {
             using var cipher = new ObjectCipher(kek);
-            return new RepositoryKeys(cipher.Open("keyslot", Id, Convert.FromBase64String(WrappedKey), $"key slot {Id}"));
+            return new RepositoryKeys(
+                cipher.Open("keyslot", Id, Convert.FromBase64String(WrappedKey), $"key slot {Id}"));
         }
         catch (IntegrityException)
         {
@@ -126,7 +131,12 @@ public sealed class KeySlot
         if (Kdf == "hkdf-sha256")
         {
             byte[] output = new byte[RepositoryKeys.KeyBytes];
-            HKDF.DeriveKey(HashAlgorithmName.SHA256, secret.Bytes, output, salt, Encoding.ASCII.GetBytes("haven key-file slot v1"));
+            HKDF.DeriveKey(
+                HashAlgorithmName.SHA256,
+                secret.Bytes,
+                output,
+                salt,
+                Encoding.ASCII.GetBytes("haven key-file slot v1"));
             return output;
         }
 
@@ -138,7 +148,9 @@ public sealed class KeySlot
     /// <summary>Serialises the slot as JSON (the body of keys/ID).</summary>
     public string ToJson() => JsonSerializer.Serialize(this, KeySlotJson.Default.KeySlot);
 
-    /// <summary>Parses a slot; throws <see cref="IntegrityException"/> naming <paramref name="path"/> on malformed content.</summary>
+    /// <summary>
+    /// Parses a slot; throws <see cref="IntegrityException"/> naming <paramref name="path"/> on malformed content.
+    /// </summary>
     public static KeySlot FromJson(string json, string path)
     {
         try
@@ -156,7 +168,10 @@ public sealed class KeySlot
     public override string ToString() => string.Format(
         CultureInfo.InvariantCulture,
         "{0} {1} added {2:yyyy-MM-ddTHH:mm:ssZ} ({3})",
-        Id, Kind, Created.UtcDateTime, Kdf == "argon2id" ? $"argon2id m={MemoryKiB}KiB t={Iterations} p={Parallelism}" : Kdf);
+        Id,
+        Kind,
+        Created.UtcDateTime,
+        Kdf == "argon2id" ? $"argon2id m={MemoryKiB}KiB t={Iterations} p={Parallelism}" : Kdf);
 }
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, WriteIndented = true)]

@@ -27,7 +27,9 @@ public sealed class ObjectCipher : IDisposable
         _aes = new ThreadLocal<AesGcm>(() => new AesGcm(_key, TagBytes), trackAllValues: true);
     }
 
-    /// <summary>Encrypts <paramref name="plaintext"/> as an object of <paramref name="type"/> named <paramref name="name"/>.</summary>
+    /// <summary>
+    /// Encrypts <paramref name="plaintext"/> as an object of <paramref name="type"/> named <paramref name="name"/>.
+    /// </summary>
     public byte[] Seal(string type, string name, ReadOnlySpan<byte> plaintext)
     {
         byte[] output = new byte[plaintext.Length + Overhead];
@@ -35,7 +37,9 @@ public sealed class ObjectCipher : IDisposable
         return output;
     }
 
-    /// <summary>Encrypts into <paramref name="output"/>, which must be exactly plaintext length + <see cref="Overhead"/>.</summary>
+    /// <summary>
+    /// Encrypts into <paramref name="output"/>, which must be exactly plaintext length + <see cref="Overhead"/>.
+    /// </summary>
     public void Seal(string type, string name, ReadOnlySpan<byte> plaintext, Span<byte> output)
     {
         Span<byte> nonce = output[..NonceBytes];
@@ -68,7 +72,9 @@ public sealed class ObjectCipher : IDisposable
         }
         catch (AuthenticationTagMismatchException e)
         {
-            throw new IntegrityException($"{where} is damaged or was tampered with: it failed authentication.", inner: e);
+            throw new IntegrityException(
+                $"{where} is damaged or was tampered with: it failed authentication.",
+                inner: e);
         }
 
         return plaintext;

@@ -47,7 +47,9 @@ public sealed class Secret : IDisposable
     {
         if (Directory.Exists(path))
         {
-            throw new UsageException($"Key file '{path}' is a folder, not a file.", "Give the path of the key file itself.");
+            throw new UsageException(
+                $"Key file '{path}' is a folder, not a file.",
+                "Give the path of the key file itself.");
         }
 
         byte[] bytes;
@@ -57,15 +59,21 @@ public sealed class Secret : IDisposable
         }
         catch (FileNotFoundException)
         {
-            throw new UsageException($"Key file '{path}' does not exist.", "Check the path given with --key-file or HAVEN_KEY_FILE.");
+            throw new UsageException(
+                $"Key file '{path}' does not exist.",
+                "Check the path given with --key-file or HAVEN_KEY_FILE.");
         }
         catch (DirectoryNotFoundException)
         {
-            throw new UsageException($"Key file '{path}' does not exist.", "Check the path given with --key-file or HAVEN_KEY_FILE.");
+            throw new UsageException(
+                $"Key file '{path}' does not exist.",
+                "Check the path given with --key-file or HAVEN_KEY_FILE.");
         }
         catch (UnauthorizedAccessException)
         {
-            throw new UsageException($"Key file '{path}' cannot be read (permission denied).", "Run as the user that owns the key file.");
+            throw new UsageException(
+                $"Key file '{path}' cannot be read (permission denied).",
+                "Run as the user that owns the key file.");
         }
         catch (IOException e)
         {
@@ -88,7 +96,9 @@ public sealed class Secret : IDisposable
         byte[] bytes = RandomNumberGenerator.GetBytes(64);
         if (File.Exists(path) || Directory.Exists(path))
         {
-            throw new UsageException($"'{path}' already exists; Haven never overwrites it with a new key file.", "Choose a new file name.");
+            throw new UsageException(
+                $"'{path}' already exists; Haven never overwrites it with a new key file.",
+                "Choose a new file name.");
         }
 
         string directory = Path.GetDirectoryName(Path.GetFullPath(path))!;

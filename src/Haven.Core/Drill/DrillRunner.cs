@@ -23,7 +23,9 @@ public static class DrillRunner
         ArgumentNullException.ThrowIfNull(repository);
         ArgumentNullException.ThrowIfNull(snapshot);
         ArgumentNullException.ThrowIfNull(settings);
-        string scratch = Path.Combine(settings.Scratch ?? Path.GetTempPath(), "haven-drill-" + Guid.NewGuid().ToString("N"));
+        string scratch = Path.Combine(
+            settings.Scratch ?? Path.GetTempPath(),
+            "haven-drill-" + Guid.NewGuid().ToString("N"));
         if (OperatingSystem.IsWindows())
         {
             Directory.CreateDirectory(scratch);
@@ -31,7 +33,9 @@ public static class DrillRunner
         else
         {
             // Private to this user: the copy holds clinical data in the clear while it is checked.
-            Directory.CreateDirectory(scratch, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            Directory.CreateDirectory(
+                scratch,
+                UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         }
 
         var checks = new List<string>();
@@ -51,12 +55,24 @@ public static class DrillRunner
             Directory.Delete(scratch, recursive: true);
         }
 
-        var result = new DrillResult(snapshot.Id, snapshot.Source.Path, failures.Count == 0, stopwatch.Elapsed.TotalSeconds, Rpo(repository, snapshot), checks, failures);
+        var result = new DrillResult(
+            snapshot.Id,
+            snapshot.Source.Path,
+            failures.Count == 0,
+            stopwatch.Elapsed.TotalSeconds,
+            Rpo(repository, snapshot),
+            checks,
+            failures);
         Record(repository, result);
         return result;
     }
 
-    private static bool Materialize(LocalRepository repository, Manifest snapshot, string copy, List<string> checks, List<string> failures)
+    private static bool Materialize(
+        LocalRepository repository,
+        Manifest snapshot,
+        string copy,
+        List<string> checks,
+        List<string> failures)
     {
         try
         {
@@ -72,7 +88,12 @@ public static class DrillRunner
         }
     }
 
-    private static void VerifyCopy(string copy, Manifest snapshot, DrillSettings settings, List<string> checks, List<string> failures)
+    private static void VerifyCopy(
+        string copy,
+        Manifest snapshot,
+        DrillSettings settings,
+        List<string> checks,
+        List<string> failures)
     {
         try
         {
@@ -81,8 +102,14 @@ public static class DrillRunner
             Check(failures, checks, "PRAGMA foreign_key_check", ForeignKeyProblem(connection));
             foreach (var (table, rows) in snapshot.Sqlite!.Tables)
             {
-                long actual = SqliteSnapshotReader.Scalar<long>(connection, $"SELECT count(*) FROM \"{table.Replace("\"", "\"\"", StringComparison.Ordinal)}\"");
-                Check(failures, checks, $"row count of table '{table}'", actual == rows ? null : $"{actual} rows, the manifest says {rows}");
+                long actual = SqliteSnapshotReader.Scalar<long>(
+                    connection,
+                    $"SELECT count(*) FROM \"{table.Replace("\"", "\"\"", StringComparison.Ordinal)}\"");
+                Check(
+                    failures,
+                    checks,
+                    $"row count of table '{table}'",
+                    actual == rows ? null : $"{actual} rows, the manifest says {rows}");
             }
 
             foreach (var query in settings.SmokeQueries.Where(q => Applies(q, snapshot)))
@@ -126,7 +153,9 @@ public static class DrillRunner
             byTable[table] = byTable.GetValueOrDefault(table) + 1;
         }
 
-        return byTable.Count == 0 ? null : string.Join(", ", byTable.Select(t => $"table '{t.Key}' has {t.Value} rows whose parent is missing"));
+        return byTable.Count == 0
+            ? null
+            : string.Join(", ", byTable.Select(t => $"table '{t.Key}' has {t.Value} rows whose parent is missing"));
     }
 
     private static string? SmokeProblem(SqliteConnection connection, SmokeQuery query)
@@ -147,13 +176,18 @@ public static class DrillRunner
     }
 
     private static bool Applies(SmokeQuery query, Manifest snapshot) =>
-        query.Source is null || query.Source == snapshot.Source.Name || Path.GetFullPath(query.Source) == snapshot.Source.Path;
+        query.Source is null
+            || query.Source == snapshot.Source.Name
+            || Path.GetFullPath(query.Source) == snapshot.Source.Path;
 
     /// <summary>The data-loss window this snapshot implies: time since the previous snapshot of its source.</summary>
     private static double? Rpo(LocalRepository repository, Manifest snapshot)
     {
         var previous = repository.ReadAllSnapshots().Manifests
-            .Where(m => m.Source.Path == snapshot.Source.Path && m.Trigger != Backup.Triggers.PreRestore && m.Time < snapshot.Time)
+            .Where(
+                m => m.Source.Path == snapshot.Source.Path
+                    && m.Trigger != Backup.Triggers.PreRestore
+                    && m.Time < snapshot.Time)
             .Select(m => (DateTime?)m.Time)
             .LastOrDefault();
         return previous is null ? null : (snapshot.Time - previous.Value).TotalSeconds;

@@ -62,7 +62,10 @@ public sealed record SourceEvidence
     /// <summary>Time of the last successful backup, if any.</summary>
     public DateTime? LastBackup { get; init; }
 
-    /// <summary>Largest gap in hours between consecutive successful backups, or since the last one until the report (the observed RPO).</summary>
+    /// <summary>
+    /// Largest gap in hours between consecutive successful backups, or since the last one until the
+    /// report (the observed RPO).
+    /// </summary>
     public double? LargestGapHours { get; init; }
 
     /// <summary>Time of the last drill that passed.</summary>

@@ -58,16 +58,32 @@ public static class ComplianceReportBuilder
         return events;
     }
 
-    private static List<SourceEvidence> Sources(List<AuditEvent> all, List<AuditEvent> inPeriod, DateTime start, DateTime now, int days)
+    private static List<SourceEvidence> Sources(
+        List<AuditEvent> all,
+        List<AuditEvent> inPeriod,
+        DateTime start,
+        DateTime now,
+        int days)
     {
-        var paths = all.Where(IsBackup).Select(e => e.Details["source"]).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal);
+        var paths = all
+            .Where(IsBackup)
+            .Select(e => e.Details["source"])
+            .Distinct(StringComparer.Ordinal)
+            .Order(StringComparer.Ordinal);
         return [.. paths.Select(path => Source(path, all, inPeriod, start, now, days))];
     }
 
     private static bool IsBackup(AuditEvent e) =>
-        e.Type == AuditEventTypes.BackupCompleted && e.Details.GetValueOrDefault("trigger") != Backup.Triggers.PreRestore;
+        e.Type == AuditEventTypes.BackupCompleted
+            && e.Details.GetValueOrDefault("trigger") != Backup.Triggers.PreRestore;
 
-    private static SourceEvidence Source(string path, List<AuditEvent> all, List<AuditEvent> inPeriod, DateTime start, DateTime now, int days)
+    private static SourceEvidence Source(
+        string path,
+        List<AuditEvent> all,
+        List<AuditEvent> inPeriod,
+        DateTime start,
+        DateTime now,
+        int days)
     {
         var backups = inPeriod.Where(e => IsBackup(e) && e.Details["source"] == path).Select(e => e.Time).ToList();
         var perDay = new SortedDictionary<string, int>(StringComparer.Ordinal);
@@ -82,7 +98,9 @@ public static class ComplianceReportBuilder
             perDay[day] = perDay.GetValueOrDefault(day) + 1;
         }
 
-        var drills = all.Where(e => e.Type == AuditEventTypes.DrillCompleted && e.Details.GetValueOrDefault("source") == path).ToList();
+        var drills = all
+            .Where(e => e.Type == AuditEventTypes.DrillCompleted && e.Details.GetValueOrDefault("source") == path)
+            .ToList();
         var lastPassed = drills.LastOrDefault(e => e.Details["passed"] == "true");
         var previous = all.LastOrDefault(e => IsBackup(e) && e.Details["source"] == path && e.Time < start)?.Time;
         return new SourceEvidence
@@ -93,7 +111,9 @@ public static class ComplianceReportBuilder
             LastBackup = backups.Count > 0 ? backups[^1] : previous,
             LargestGapHours = LargestGap(previous ?? (backups.Count > 0 ? backups[0] : null), backups, now),
             LastPassedDrill = lastPassed?.Time,
-            LastDrillRtoSeconds = lastPassed is null ? null : double.Parse(lastPassed.Details["rtoSeconds"], CultureInfo.InvariantCulture),
+            LastDrillRtoSeconds = lastPassed is null
+                ? null
+                : double.Parse(lastPassed.Details["rtoSeconds"], CultureInfo.InvariantCulture),
             FailedDrills = drills.Count(e => e.Time >= start && e.Details["passed"] != "true"),
         };
     }
@@ -113,9 +133,17 @@ public static class ComplianceReportBuilder
     }
 
     private static EventRef Ref(AuditEvent e) => new(
-        e.Seq, e.Time, e.Type, string.Join(' ', e.Details.Where(d => d.Value.Length > 0).Select(d => $"{d.Key}={d.Value}")));
+        e.Seq,
+        e.Time,
+        e.Type,
+        string.Join(' ', e.Details.Where(d => d.Value.Length > 0).Select(d => $"{d.Key}={d.Value}")));
 
-    private static List<ClaimEvidence> Claims(LocalRepository repository, ComplianceReport report, List<AuditEvent> inPeriod, TargetSettings targets, DateTime now)
+    private static List<ClaimEvidence> Claims(
+        LocalRepository repository,
+        ComplianceReport report,
+        List<AuditEvent> inPeriod,
+        TargetSettings targets,
+        DateTime now)
     {
         return
         [
@@ -129,7 +157,8 @@ public static class ComplianceReportBuilder
                 Claim = "Backups are kept no longer than necessary.",
                 Rules = "UK GDPR Art. 5(1)(e) (storage limitation)",
                 Status = ClaimStatus.NotEvaluated,
-                Finding = "No retention policy is configured in Haven, so nothing here shows old backups being removed; evidence must come from elsewhere.",
+                Finding = "No retention policy is configured in Haven, so nothing here shows old " +
+                    "backups being removed; evidence must come from elsewhere.",
             },
         ];
     }
@@ -137,21 +166,28 @@ public static class ComplianceReportBuilder
     private static ClaimEvidence EncryptedClaim(LocalRepository repository, ComplianceReport report)
     {
         var slots = repository.KeySlots();
-        bool strong = slots.Count > 0 && slots.All(s => s.Kdf == "hkdf-sha256" || (s.Kdf == "argon2id" && s.MemoryKiB >= 64 * 1024));
+        bool strong = slots.Count > 0
+            && slots.All(s => s.Kdf == "hkdf-sha256" || (s.Kdf == "argon2id" && s.MemoryKiB >= 64 * 1024));
         return new ClaimEvidence
         {
             Claim = "Backups are encrypted at rest, and nothing in them is readable without a key.",
             Rules = $"UK GDPR Art. 32(1)(a); {Art32b} (confidentiality); {Iso}",
             Status = strong ? ClaimStatus.Supported : ClaimStatus.Unsupported,
             Finding = strong
-                ? $"Every object is encrypted with {report.Encryption.Cipher}; {slots.Count} key slot(s), each with a strong key derivation."
+                ? $"Every object is encrypted with {report.Encryption.Cipher}; " +
+                    $"{slots.Count} key slot(s), each with a strong key derivation."
                 : "A key slot uses a key derivation weaker than Argon2id with 64 MiB.",
         };
     }
 
-    private static ClaimEvidence RegularBackupsClaim(ComplianceReport report, List<AuditEvent> inPeriod, TargetSettings targets)
+    private static ClaimEvidence RegularBackupsClaim(
+        ComplianceReport report,
+        List<AuditEvent> inPeriod,
+        TargetSettings targets)
     {
-        var late = report.Sources.Where(s => s.LargestGapHours is null || s.LargestGapHours > targets.RpoHours).ToList();
+        var late = report.Sources
+            .Where(s => s.LargestGapHours is null || s.LargestGapHours > targets.RpoHours)
+            .ToList();
         bool supported = report.Sources.Count > 0 && late.Count == 0;
         return new ClaimEvidence
         {
@@ -159,33 +195,48 @@ public static class ComplianceReportBuilder
             Rules = $"{Art32b} (availability and resilience); {Dspt}; {Iso}",
             Status = supported ? ClaimStatus.Supported : ClaimStatus.Unsupported,
             Finding = report.Sources.Count == 0 ? "No source has been backed up."
-                : supported ? $"The largest gap between successful backups of any source was {report.Sources.Max(s => s.LargestGapHours):0.##} hours."
-                : $"{string.Join(", ", late.Select(s => s.Source))}: largest gap {late.Max(s => s.LargestGapHours ?? double.PositiveInfinity):0.##} hours, over the {targets.RpoHours:0.#}-hour target.",
+                : supported ? $"The largest gap between successful backups of any source was " +
+                    $"{report.Sources.Max(s => s.LargestGapHours):0.##} hours."
+                : $"{string.Join(", ", late.Select(s => s.Source))}: largest gap " +
+                    $"{late.Max(s => s.LargestGapHours ?? double.PositiveInfinity):0.##} hours, over the " +
+                    $"{targets.RpoHours:0.#}-hour target.",
             Evidence = [.. inPeriod.Where(IsBackup).TakeLast(20).Select(Ref)],
         };
     }
 
-    private static ClaimEvidence TestedRecoveryClaim(ComplianceReport report, List<AuditEvent> inPeriod, TargetSettings targets, DateTime now)
+    private static ClaimEvidence TestedRecoveryClaim(
+        ComplianceReport report,
+        List<AuditEvent> inPeriod,
+        TargetSettings targets,
+        DateTime now)
     {
         var untested = report.Sources
-            .Where(s => s.LastPassedDrill is null || (now - s.LastPassedDrill.Value).TotalDays > targets.DrillMaxAgeDays || s.LastDrillRtoSeconds > targets.RtoSeconds)
+            .Where(
+                s => s.LastPassedDrill is null
+                    || (now - s.LastPassedDrill.Value).TotalDays > targets.DrillMaxAgeDays
+                    || s.LastDrillRtoSeconds > targets.RtoSeconds)
             .ToList();
         bool supported = report.Sources.Count > 0 && untested.Count == 0;
         return new ClaimEvidence
         {
-            Claim = $"Recovery is tested: every database was restored and verified in the last {targets.DrillMaxAgeDays:0.#} days, within {targets.RtoSeconds:0.#} seconds.",
+            Claim = $"Recovery is tested: every database was restored and verified in the last " +
+                $"{targets.DrillMaxAgeDays:0.#} days, within {targets.RtoSeconds:0.#} seconds.",
             Rules = "UK GDPR Art. 32(1)(c) (timely restore) and 32(1)(d) (regular testing); " + $"{Dspt}; {Iso}",
             Status = supported ? ClaimStatus.Supported : ClaimStatus.Unsupported,
             Finding = supported
-                ? $"Each source has a passing drill; the slowest recovery took {report.Sources.Max(s => s.LastDrillRtoSeconds):0.##} s."
-                : $"No recent passing drill within the time target for: {string.Join(", ", untested.Select(s => s.Source).DefaultIfEmpty("any source"))}.",
+                ? $"Each source has a passing drill; the slowest recovery took " +
+                    $"{report.Sources.Max(s => s.LastDrillRtoSeconds):0.##} s."
+                : $"No recent passing drill within the time target for: " +
+                    $"{string.Join(", ", untested.Select(s => s.Source).DefaultIfEmpty("any source"))}.",
             Evidence = [.. inPeriod.Where(e => e.Type == AuditEventTypes.DrillCompleted).TakeLast(20).Select(Ref)],
         };
     }
 
     private static ClaimEvidence IntegrityClaim(List<AuditEvent> inPeriod)
     {
-        var checks = inPeriod.Where(e => e.Type == AuditEventTypes.CheckCompleted && e.Details.GetValueOrDefault("readData") == "true").ToList();
+        var checks = inPeriod
+            .Where(e => e.Type == AuditEventTypes.CheckCompleted && e.Details.GetValueOrDefault("readData") == "true")
+            .ToList();
         var last = checks.LastOrDefault();
         bool supported = last is not null && last.Details["healthy"] == "true";
         return new ClaimEvidence
@@ -195,7 +246,8 @@ public static class ComplianceReportBuilder
             Status = supported ? ClaimStatus.Supported : ClaimStatus.Unsupported,
             Finding = last is null ? "No full check ('haven check --read-data') ran in the period."
                 : supported ? $"The last full check (event {last.Seq}) found no damage."
-                : $"The last full check (event {last.Seq}) found damage: {last.Details.GetValueOrDefault("damagedObjects")}.",
+                : $"The last full check (event {last.Seq}) found damage: " +
+                    $"{last.Details.GetValueOrDefault("damagedObjects")}.",
             Evidence = [.. checks.TakeLast(5).Select(Ref)],
         };
     }
@@ -206,7 +258,8 @@ public static class ComplianceReportBuilder
         Rules = $"{Art32b}; UK GDPR Art. 5(2) (accountability); {Dspt}",
         Status = report.Audit.Intact ? ClaimStatus.Supported : ClaimStatus.Unsupported,
         Finding = report.Audit.Intact
-            ? $"The audit chain of {report.Audit.Events} events verifies, and every snapshot's recorded position is in it."
+            ? $"The audit chain of {report.Audit.Events} events verifies, and " +
+                $"every snapshot's recorded position is in it."
             : $"The audit chain fails verification: {report.Audit.Problem}",
         Evidence = [.. inPeriod.TakeLast(3).Select(Ref)],
     };

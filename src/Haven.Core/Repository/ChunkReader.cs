@@ -13,14 +13,16 @@ internal sealed class ChunkReader : IDisposable
 
     private readonly LocalRepository _repository;
     private readonly LinkedList<(string Key, byte[] Plain)> _cache = new();
-    private readonly Dictionary<string, Microsoft.Win32.SafeHandles.SafeFileHandle> _handles = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Microsoft.Win32.SafeHandles.SafeFileHandle> _handles = new(
+        StringComparer.Ordinal);
     private readonly HashSet<string> _verifiedPacks = new(StringComparer.Ordinal);
 
     private readonly Dictionary<ChunkId, ChunkLocation>? _index;
     private readonly System.Security.Cryptography.IncrementalHash _hmac;
 
     /// <param name="repository">The repository to read from.</param>
-    /// <param name="index">An index to use instead of the repository's (a check builds its own from the readable index files).</param>
+    /// <param name="index">An index to use instead of the repository's (a check builds its own from
+    /// the readable index files).</param>
     public ChunkReader(LocalRepository repository, Dictionary<ChunkId, ChunkLocation>? index = null)
     {
         _repository = repository;
@@ -32,7 +34,9 @@ internal sealed class ChunkReader : IDisposable
     /// <summary>Also authenticate each pack's header the first time the pack is used.</summary>
     public bool VerifyPackHeaders { get; init; }
 
-    /// <summary>Returns the chunk's verified content. Throws <see cref="IntegrityException"/> naming the pack.</summary>
+    /// <summary>
+    /// Returns the chunk's verified content. Throws <see cref="IntegrityException"/> naming the pack.
+    /// </summary>
     public ReadOnlySpan<byte> Read(ChunkId id)
     {
         if (!(_index ?? _repository.Index).TryGetValue(id, out var location))
@@ -43,7 +47,8 @@ internal sealed class ChunkReader : IDisposable
         byte[] frame = Frame(location);
         if (location.OffsetInFrame + location.Length > frame.Length)
         {
-            throw new IntegrityException($"Pack {location.Pack} is damaged: frame at {location.FrameOffset} is too short.");
+            throw new IntegrityException(
+                $"Pack {location.Pack} is damaged: frame at {location.FrameOffset} is too short.");
         }
 
         var content = frame.AsSpan(location.OffsetInFrame, location.Length);

@@ -31,7 +31,8 @@ public sealed partial class LocalRepository
             {
                 throw new IntegrityException(
                     e.Message,
-                    "The index can be rebuilt from the packs: run 'haven rebuild-index', then 'haven check --read-data'.",
+                    "The index can be rebuilt from the packs: run 'haven " +
+                    "rebuild-index', then 'haven check --read-data'.",
                     e);
             }
 
@@ -81,7 +82,8 @@ public sealed partial class LocalRepository
     }
 
     /// <summary>Writes an index file for packs just written, and adds them to the loaded index.</summary>
-    internal (long Bytes, string? Name) WriteIndexFile(IReadOnlyList<(string Pack, long Size, List<PackEntry> Entries)> packs)
+    internal (long Bytes, string? Name) WriteIndexFile(
+        IReadOnlyList<(string Pack, long Size, List<PackEntry> Entries)> packs)
     {
         if (packs.Count == 0)
         {
@@ -181,6 +183,10 @@ public sealed partial class LocalRepository
 
     private static IEnumerable<string> ListObjects(string folder) =>
         Directory.Exists(folder)
-            ? Directory.EnumerateFiles(folder).Select(Path.GetFileName).Where(n => !n!.StartsWith('.')).Order(StringComparer.Ordinal)!
+            ? Directory
+                .EnumerateFiles(folder)
+                .Select(Path.GetFileName)
+                .Where(n => !n!.StartsWith('.'))
+                .Order(StringComparer.Ordinal)!
             : [];
 }

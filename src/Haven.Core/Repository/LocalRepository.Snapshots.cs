@@ -106,9 +106,12 @@ public sealed partial class LocalRepository
         return matches.Count switch
         {
             1 => ReadSnapshot(matches[0]),
-            0 => throw new UsageException($"No snapshot has an id starting with '{spec}'.", "'haven snapshots' lists the ids."),
+            0 => throw new UsageException(
+                $"No snapshot has an id starting with '{spec}'.",
+                "'haven snapshots' lists the ids."),
             _ => throw new UsageException(
-                $"Snapshot id '{spec}' is ambiguous: it starts {matches.Count} ids ({string.Join(", ", matches.Take(3))}).",
+                $"Snapshot id '{spec}' is ambiguous: it starts {matches.Count} " +
+                $"ids ({string.Join(", ", matches.Take(3))}).",
                 "Give more characters of the id."),
         };
     }
@@ -130,15 +133,20 @@ public sealed partial class LocalRepository
             : paths.Count == 1 ? paths[0]
             : paths.Count == 0 ? null
             : throw new UsageException(
-                $"The repository holds snapshots of {paths.Count} sources ({string.Join(", ", paths.Take(4))}); 'latest' needs to know which.",
+                $"The repository holds snapshots of {paths.Count} sources " +
+                $"({string.Join(", ", paths.Take(4))}); 'latest' needs to know which.",
                 "Name one with --source PATH, or give a snapshot id.");
         var latest = candidates.LastOrDefault(m => m.Source.Path == path);
         return latest ?? throw new UsageException(
-            source is null ? "The repository holds no snapshots yet (other than pre-restore ones)." : $"The repository holds no snapshots of '{source}'.",
+            source is null
+                ? "The repository holds no snapshots yet (other than pre-restore ones)."
+                : $"The repository holds no snapshots of '{source}'.",
             "Take one with 'haven backup sqlite PATH'; pre-restore snapshots are restored by their id.");
     }
 
-    /// <summary>The one source path that <paramref name="source"/> names: a full path, or a file name only one source has.</summary>
+    /// <summary>
+    /// The one source path that <paramref name="source"/> names: a full path, or a file name only one source has.
+    /// </summary>
     private static string? SourcePath(List<string> paths, string source)
     {
         string full = Path.GetFullPath(source);

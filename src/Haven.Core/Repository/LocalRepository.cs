@@ -24,7 +24,13 @@ public sealed partial class LocalRepository : IDisposable
     private readonly RepositoryKeys _keys;
     private Dictionary<ChunkId, ChunkLocation>? _index;
 
-    private LocalRepository(string root, RepositoryConfig config, RepositoryKeys keys, string slotId, TimeProvider time, ILogger? logger)
+    private LocalRepository(
+        string root,
+        RepositoryConfig config,
+        RepositoryKeys keys,
+        string slotId,
+        TimeProvider time,
+        ILogger? logger)
     {
         Root = root;
         Config = config;
@@ -68,7 +74,9 @@ public sealed partial class LocalRepository : IDisposable
 
     internal string PackPath(string pack) => Path.Combine(DataDirectory, pack[..2], pack);
 
-    /// <summary>Creates a repository in an empty or missing folder, with one key slot for <paramref name="secret"/>.</summary>
+    /// <summary>
+    /// Creates a repository in an empty or missing folder, with one key slot for <paramref name="secret"/>.
+    /// </summary>
     public static LocalRepository Init(string root, Secret secret, TimeProvider? time = null, ILogger? logger = null)
     {
         ArgumentNullException.ThrowIfNull(secret);
@@ -76,7 +84,9 @@ public sealed partial class LocalRepository : IDisposable
         root = Path.GetFullPath(root);
         if (File.Exists(root))
         {
-            throw new UsageException($"'{root}' is a file; a repository is a folder.", "Choose a path for a new folder.");
+            throw new UsageException(
+                $"'{root}' is a file; a repository is a folder.",
+                "Choose a path for a new folder.");
         }
 
         if (Directory.Exists(root) && Directory.EnumerateFileSystemEntries(root).Any())
@@ -93,11 +103,16 @@ public sealed partial class LocalRepository : IDisposable
 
         var keys = RepositoryKeys.Generate();
         var slot = KeySlot.Create(keys, secret, time.GetUtcNow());
-        var config = new RepositoryConfig(RepositoryConfig.CurrentFormat, Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16)));
+        var config = new RepositoryConfig(
+            RepositoryConfig.CurrentFormat,
+            Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16)));
         var repository = new LocalRepository(root, config, keys, slot.Id, time, logger);
         repository.WriteKeySlot(slot);
         string body = JsonSerializer.Serialize(config, RepositoryJson.Default.RepositoryConfig);
-        AtomicFile.Write(Path.Combine(root, "config"), ChecksummedFile.Encode(ConfigKind, body), repository.TempDirectory);
+        AtomicFile.Write(
+            Path.Combine(root, "config"),
+            ChecksummedFile.Encode(ConfigKind, body),
+            repository.TempDirectory);
         repository.Audit.Append(AuditEventTypes.RepositoryCreated, new Dictionary<string, string>
         {
             ["repository"] = config.Id,
@@ -132,22 +147,29 @@ public sealed partial class LocalRepository : IDisposable
         {
             throw new IntegrityException(
                 damaged[0].Message,
-                "A key slot file was changed or damaged; restore the keys/ folder from a copy of the repository, or open it with another key slot's secret.");
+                "A key slot file was changed or damaged; restore the keys/ folder from a copy of " +
+                "the repository, or open it with another key slot's secret.");
         }
 
         if (slots.Count == 0)
         {
             throw new IntegrityException(
-                $"The repository at '{root}' has no key slots (its keys/ folder is empty or missing): nothing can open it.",
+                $"The repository at '{root}' has no key slots (its keys/ folder " +
+                $"is empty or missing): nothing can open it.",
                 "Restore the keys/ folder from a copy of the repository.");
         }
 
         string what = secret.Kind == SecretKind.Passphrase ? "The passphrase" : $"The key file '{secret.KeyFilePath}'";
-        AuditLog.NoteRefusal(root, "open repository", $"{(secret.Kind == SecretKind.Passphrase ? "wrong passphrase" : "wrong key file")}", (time ?? TimeProvider.System).GetUtcNow().UtcDateTime);
+        AuditLog.NoteRefusal(
+            root,
+            "open repository",
+            $"{(secret.Kind == SecretKind.Passphrase ? "wrong passphrase" : "wrong key file")}",
+            (time ?? TimeProvider.System).GetUtcNow().UtcDateTime);
         throw new WrongKeyException(
             $"{what} does not open any key slot of the repository at '{root}'.",
             secret.Kind == SecretKind.Passphrase
-                ? "Check the passphrase (and which of HAVEN_PASSPHRASE, HAVEN_PASSPHRASE_FILE is set), or open it with a key file."
+                ? "Check the passphrase (and which of HAVEN_PASSPHRASE, " +
+                    "HAVEN_PASSPHRASE_FILE is set), or open it with a key file."
                 : "Check the key file, or open the repository with a passphrase.");
     }
 
@@ -180,7 +202,8 @@ public sealed partial class LocalRepository : IDisposable
         if (config.Format > RepositoryConfig.CurrentFormat)
         {
             throw new HavenException(
-                $"The repository at '{root}' has format {config.Format}, newer than this Haven reads (format {RepositoryConfig.CurrentFormat}).",
+                $"The repository at '{root}' has format {config.Format}, newer than this " +
+                $"Haven reads (format {RepositoryConfig.CurrentFormat}).",
                 "Upgrade Haven to open it; nothing was changed.");
         }
 
@@ -232,7 +255,9 @@ public sealed partial class LocalRepository : IDisposable
     {
         var slot = KeySlot.Create(_keys, secret, Time.GetUtcNow());
         WriteKeySlot(slot);
-        Audit.Append(AuditEventTypes.KeySlotAdded, new Dictionary<string, string> { ["slot"] = slot.Id, ["slotKind"] = slot.Kind });
+        Audit.Append(
+            AuditEventTypes.KeySlotAdded,
+            new Dictionary<string, string> { ["slot"] = slot.Id, ["slotKind"] = slot.Kind });
         return slot;
     }
 
@@ -242,12 +267,16 @@ public sealed partial class LocalRepository : IDisposable
         var slots = KeySlots();
         if (!slots.Any(s => s.Id == id))
         {
-            throw new UsageException($"There is no key slot '{id}' in the repository.", "List slots with 'haven key list'.");
+            throw new UsageException(
+                $"There is no key slot '{id}' in the repository.",
+                "List slots with 'haven key list'.");
         }
 
         if (slots.Count == 1)
         {
-            throw new UsageException($"Key slot '{id}' is the last one; removing it would make the repository unreadable forever.", "Add another slot first.");
+            throw new UsageException(
+                $"Key slot '{id}' is the last one; removing it would make the repository unreadable forever.",
+                "Add another slot first.");
         }
 
         File.Delete(Path.Combine(KeysDirectory, id));
@@ -256,7 +285,10 @@ public sealed partial class LocalRepository : IDisposable
     }
 
     private void WriteKeySlot(KeySlot slot) =>
-        AtomicFile.Write(Path.Combine(KeysDirectory, slot.Id), ChecksummedFile.Encode(KeySlotKind, slot.ToJson()), TempDirectory);
+        AtomicFile.Write(
+            Path.Combine(KeysDirectory, slot.Id),
+            ChecksummedFile.Encode(KeySlotKind, slot.ToJson()),
+            TempDirectory);
 
     /// <summary>
     /// Takes the repository's writer lock and removes temporary files that a crashed writer left behind.
@@ -270,14 +302,18 @@ public sealed partial class LocalRepository : IDisposable
         }
         catch (BusyException e)
         {
-            Audit.Append(AuditEventTypes.OperationRefused, new Dictionary<string, string> { ["operation"] = operation, ["reason"] = e.Message });
+            Audit.Append(
+                AuditEventTypes.OperationRefused,
+                new Dictionary<string, string> { ["operation"] = operation, ["reason"] = e.Message });
             throw;
         }
 
         CleanTemporaryFiles();
         if (repositoryLock.BrokeStaleLock is { } broken)
         {
-            Audit.Append(AuditEventTypes.LockBroken, new Dictionary<string, string> { ["holder"] = broken, ["operation"] = operation });
+            Audit.Append(
+                AuditEventTypes.LockBroken,
+                new Dictionary<string, string> { ["holder"] = broken, ["operation"] = operation });
         }
 
         return repositoryLock;

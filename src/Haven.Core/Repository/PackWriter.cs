@@ -16,7 +16,9 @@ internal sealed class PackWriter : IDisposable
     private readonly ObjectCipher _cipher;
     private readonly int _frameBytes;
     private readonly long _packBytes;
-    private readonly Queue<(Task<byte[]> Compressed, List<(ChunkId Id, ChunkType Type, int Offset, int Length)> Chunks)> _inFlight = new();
+    private readonly Queue<(
+        Task<byte[]> Compressed,
+        List<(ChunkId Id, ChunkType Type, int Offset, int Length)> Chunks)> _inFlight = new();
     private readonly int _maxInFlight = Math.Max(2, Environment.ProcessorCount);
     private readonly MemoryStream _frame = new();
     private readonly List<(ChunkId Id, ChunkType Type, int Offset, int Length)> _frameChunks = [];
@@ -26,7 +28,11 @@ internal sealed class PackWriter : IDisposable
     private string? _packTemp;
     private string? _packId;
 
-    public PackWriter(LocalRepository repository, ObjectCipher cipher, int frameBytes = 1024 * 1024, long packBytes = 16L << 20)
+    public PackWriter(
+        LocalRepository repository,
+        ObjectCipher cipher,
+        int frameBytes = 1024 * 1024,
+        long packBytes = 16L << 20)
     {
         _repository = repository;
         _cipher = cipher;
@@ -109,7 +115,8 @@ internal sealed class PackWriter : IDisposable
         BytesWritten += sealedFrame.Length;
         foreach (var chunk in chunks)
         {
-            _packEntries.Add(new PackEntry(chunk.Id, chunk.Type, offset, sealedFrame.Length, chunk.Offset, chunk.Length));
+            _packEntries.Add(
+                new PackEntry(chunk.Id, chunk.Type, offset, sealedFrame.Length, chunk.Offset, chunk.Length));
         }
 
         if (_packStream.Position >= _packBytes)

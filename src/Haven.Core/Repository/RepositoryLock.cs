@@ -24,7 +24,11 @@ public sealed class RepositoryLock : IDisposable
     public static RepositoryLock Acquire(string path, string operation, TimeProvider time)
     {
         ArgumentNullException.ThrowIfNull(time);
-        var holder = new LockHolder(Environment.MachineName, Environment.ProcessId, time.GetUtcNow().UtcDateTime, operation);
+        var holder = new LockHolder(
+            Environment.MachineName,
+            Environment.ProcessId,
+            time.GetUtcNow().UtcDateTime,
+            operation);
         byte[] content = JsonSerializer.SerializeToUtf8Bytes(holder, RepositoryJson.Default.LockHolder);
         string? broken = null;
         for (int attempt = 0; attempt < 2; attempt++)
@@ -60,7 +64,9 @@ public sealed class RepositoryLock : IDisposable
         holder is null
             ? $"The repository is locked (lock file '{path}')."
             : $"The repository is locked by {Describe(holder)}.",
-        "Wait for that operation to finish; if its process is gone from another host, delete the lock file '" + path + "'.");
+        "Wait for that operation to finish; if its process is gone from another host, delete the lock file '"
+            + path
+            + "'.");
 
     private static string Describe(LockHolder holder) => string.Format(
         CultureInfo.InvariantCulture,
@@ -108,7 +114,8 @@ public sealed class RepositoryLock : IDisposable
         try
         {
             using var process = Process.GetProcessById(holder.Pid);
-            return process.HasExited || process.StartTime.ToUniversalTime() > holder.Since.ToUniversalTime().AddSeconds(1);
+            return process.HasExited
+                || process.StartTime.ToUniversalTime() > holder.Since.ToUniversalTime().AddSeconds(1);
         }
         catch (ArgumentException)
         {

@@ -29,7 +29,8 @@ internal static partial class FileOwnership
         byte[] buffer = new byte[256];
         if (statx(AtFdCwd, from, 0, StatxBasicStats, buffer) != 0)
         {
-            throw new HavenException($"Could not read the owner of '{from}' (errno {Marshal.GetLastPInvokeError()}); nothing was replaced.");
+            throw new HavenException(
+                $"Could not read the owner of '{from}' (errno {Marshal.GetLastPInvokeError()}); nothing was replaced.");
         }
 
         uint uid = BinaryPrimitives.ReadUInt32LittleEndian(buffer.AsSpan(20));
@@ -37,7 +38,8 @@ internal static partial class FileOwnership
         if (chown(to, uid, gid) != 0)
         {
             throw new HavenException(
-                $"Could not give the restored database the owner of '{from}' (uid {uid}, gid {gid}); nothing was replaced.",
+                $"Could not give the restored database the owner of '{from}' (uid " +
+                $"{uid}, gid {gid}); nothing was replaced.",
                 "Run the restore as that user or as root, so that the app can still open its database.");
         }
     }

@@ -6,7 +6,9 @@ namespace Haven.Core.Restore;
 /// <summary>Options of a restore.</summary>
 public sealed record RestoreRequest
 {
-    /// <summary>Replace a database that another process holds open (its connections will see a replaced file).</summary>
+    /// <summary>
+    /// Replace a database that another process holds open (its connections will see a replaced file).
+    /// </summary>
     public bool Force { get; init; }
 
     /// <summary>
@@ -28,4 +30,9 @@ public sealed record RestoreRequest
 /// <param name="PreRestore">Snapshot taken of the database that was replaced, or null when there was none.</param>
 /// <param name="Checks">The verifications that passed, in order, for the report.</param>
 /// <param name="Seconds">Wall time.</param>
-public sealed record RestoreResult(Manifest Snapshot, string Target, Manifest? PreRestore, IReadOnlyList<string> Checks, double Seconds);
+public sealed record RestoreResult(
+    Manifest Snapshot,
+    string Target,
+    Manifest? PreRestore,
+    IReadOnlyList<string> Checks,
+    double Seconds);

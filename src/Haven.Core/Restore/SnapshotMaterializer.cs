@@ -12,7 +12,12 @@ namespace Haven.Core.Restore;
 /// </summary>
 internal static class SnapshotMaterializer
 {
-    public static void WriteTo(LocalRepository repository, Manifest snapshot, Stream output, IProgress<Progress>? progress, CancellationToken cancel)
+    public static void WriteTo(
+        LocalRepository repository,
+        Manifest snapshot,
+        Stream output,
+        IProgress<Progress>? progress,
+        CancellationToken cancel)
     {
         using var reader = new ChunkReader(repository) { VerifyPackHeaders = true };
         using var digest = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
@@ -41,7 +46,8 @@ internal static class SnapshotMaterializer
         if (blocks != snapshot.Content.Blocks || written != snapshot.Content.Size || actual != snapshot.Content.Sha256)
         {
             throw new IntegrityException(
-                $"Snapshot {snapshot.Id} does not reassemble to the content it recorded (SHA-256 {actual} != {snapshot.Content.Sha256}); nothing was restored.");
+                $"Snapshot {snapshot.Id} does not reassemble to the content it recorded (SHA-256 " +
+                $"{actual} != {snapshot.Content.Sha256}); nothing was restored.");
         }
     }
 }

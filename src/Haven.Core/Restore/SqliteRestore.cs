@@ -23,18 +23,28 @@ public static class SqliteRestore
     /// Restores <paramref name="snapshot"/> to <paramref name="targetPath"/>, recording restore-started
     /// and restore-completed (or restore-failed) in the audit log.
     /// </summary>
-    public static RestoreResult Run(LocalRepository repository, Manifest snapshot, string targetPath, RestoreRequest? request = null)
+    public static RestoreResult Run(
+        LocalRepository repository,
+        Manifest snapshot,
+        string targetPath,
+        RestoreRequest? request = null)
     {
         ArgumentNullException.ThrowIfNull(repository);
         ArgumentNullException.ThrowIfNull(snapshot);
         request ??= new RestoreRequest();
-        var details = new Dictionary<string, string> { ["snapshot"] = snapshot.Id, ["source"] = snapshot.Source.Path, ["target"] = Path.GetFullPath(targetPath) };
+        var details = new Dictionary<string, string>
+        {
+            ["snapshot"] = snapshot.Id,
+            ["source"] = snapshot.Source.Path,
+            ["target"] = Path.GetFullPath(targetPath)
+        };
         var audit = AuditVerifier.Verify(repository);
         if (!audit.Intact && !request.AllowDamagedAudit)
         {
             throw new IntegrityException(
                 $"The repository's audit log fails verification ({audit.Problem}); nothing was restored.",
-                "Someone or something changed the repository. 'haven check --read-data' shows whether the backups themselves are intact; if they are, restore with --allow-damaged-audit.");
+                "Someone or something changed the repository. 'haven check --read-data' shows whether the " +
+                "backups themselves are intact; if they are, restore with --allow-damaged-audit.");
         }
 
         Record(AuditEventTypes.RestoreStarted, details);
@@ -69,7 +79,11 @@ public static class SqliteRestore
         }
     }
 
-    private static RestoreResult Restore(LocalRepository repository, Manifest snapshot, string targetPath, RestoreRequest request)
+    private static RestoreResult Restore(
+        LocalRepository repository,
+        Manifest snapshot,
+        string targetPath,
+        RestoreRequest request)
     {
         var stopwatch = Stopwatch.StartNew();
         string target = FollowLinks(Path.GetFullPath(targetPath));
@@ -77,7 +91,9 @@ public static class SqliteRestore
         Directory.CreateDirectory(directory);
         if (Directory.Exists(target))
         {
-            throw new UsageException($"The restore target '{target}' is a folder.", "Give the path of the database file to create or replace.");
+            throw new UsageException(
+                $"The restore target '{target}' is a folder.",
+                "Give the path of the database file to create or replace.");
         }
 
         bool replacing = File.Exists(target);
@@ -88,7 +104,9 @@ public static class SqliteRestore
         }
 
         RemoveStaleTemporaryFiles(directory, Path.GetFileName(target));
-        string temp = Path.Combine(directory, $".{Path.GetFileName(target)}{TempMarker}{Environment.ProcessId}-{Guid.NewGuid():N}");
+        string temp = Path.Combine(
+            directory,
+            $".{Path.GetFileName(target)}{TempMarker}{Environment.ProcessId}-{Guid.NewGuid():N}");
         try
         {
             var checks = BuildAndVerify(repository, snapshot, temp, request);
@@ -119,7 +137,11 @@ public static class SqliteRestore
     /// of a plain file (such as a damaged database kept byte for byte before a restore) is verified
     /// by its digest only, since SQLite may not be able to read it.
     /// </summary>
-    internal static List<string> BuildAndVerify(LocalRepository repository, Manifest snapshot, string temp, RestoreRequest request)
+    internal static List<string> BuildAndVerify(
+        LocalRepository repository,
+        Manifest snapshot,
+        string temp,
+        RestoreRequest request)
     {
         using (var stream = AtomicFile.OpenNew(temp))
         {
@@ -161,22 +183,36 @@ public static class SqliteRestore
             string integrity = SqliteSnapshotReader.Scalar<string>(connection, "PRAGMA integrity_check(1)");
             if (integrity != "ok")
             {
-                throw new IntegrityException($"The restored copy of snapshot {snapshot.Id} fails integrity_check ({integrity}); nothing was replaced.");
+                throw new IntegrityException(
+                    $"The restored copy of snapshot {snapshot.Id} fails " +
+                    $"integrity_check ({integrity}); nothing was replaced.");
             }
 
             foreach (var (table, rows) in expected.Tables)
             {
-                long actual = SqliteSnapshotReader.Scalar<long>(connection, $"SELECT count(*) FROM \"{table.Replace("\"", "\"\"", StringComparison.Ordinal)}\"");
+                long actual = SqliteSnapshotReader.Scalar<long>(
+                    connection,
+                    $"SELECT count(*) FROM \"{table.Replace("\"", "\"\"", StringComparison.Ordinal)}\"");
                 if (actual != rows)
                 {
                     throw new IntegrityException(
-                        string.Format(CultureInfo.InvariantCulture, "The restored copy of snapshot {0} has {1} rows in table '{2}', the manifest says {3}; nothing was replaced.", snapshot.Id, actual, table, rows));
+                        string.Format(
+                            CultureInfo.InvariantCulture,
+                            "The restored copy of snapshot {0} has {1} rows in table '{2}', " +
+                            "the manifest says {3}; nothing was replaced.",
+                            snapshot.Id,
+                            actual,
+                            table,
+                            rows));
                 }
             }
         }
         catch (SqliteException e)
         {
-            throw new IntegrityException($"The restored copy of snapshot {snapshot.Id} cannot be read by SQLite ({e.Message}); nothing was replaced.", inner: e);
+            throw new IntegrityException(
+                $"The restored copy of snapshot {snapshot.Id} cannot be read by " +
+                $"SQLite ({e.Message}); nothing was replaced.",
+                inner: e);
         }
 
         return
@@ -217,7 +253,13 @@ public static class SqliteRestore
         catch (HavenException e) when (e is not BusyException && e.ExitCode != ExitCodes.WrongKey)
         {
             string why = e.Message.Split('\n')[0];
-            return RawFileBackup.RunLocked(repository, target, request with { Reason = $"{request.Reason}; kept byte for byte because SQLite could not read it ({why})" });
+            return RawFileBackup.RunLocked(
+                repository,
+                target,
+                request with
+                {
+                    Reason = $"{request.Reason}; kept byte for byte because SQLite could not read it ({why})"
+                });
         }
     }
 

@@ -39,7 +39,9 @@ public sealed record Manifest
     /// <summary>What this snapshot cost the repository.</summary>
     public required SnapshotStats Stats { get; init; }
 
-    /// <summary>The audit log's last event when the snapshot was written, so that truncating the log is detectable.</summary>
+    /// <summary>
+    /// The audit log's last event when the snapshot was written, so that truncating the log is detectable.
+    /// </summary>
     public AuditHead? AuditHead { get; init; }
 }
 

@@ -20,7 +20,10 @@ public class BadInputTests
         Assert.Equal(0, new HavenRunner(folder.Repository).With("HAVEN_PASSPHRASE", "right").Run("init").ExitCode);
         var result = new HavenRunner(folder.Repository).With("HAVEN_PASSPHRASE", "wrong").Run("snapshots");
         AssertClean(result, 4, "does not open any key slot");
-        Assert.DoesNotContain("wrong", result.Error.Replace("does not open", "", StringComparison.Ordinal), StringComparison.Ordinal);
+        Assert.DoesNotContain(
+            "wrong",
+            result.Error.Replace("does not open", "", StringComparison.Ordinal),
+            StringComparison.Ordinal);
     }
 
     [Fact]
@@ -42,7 +45,8 @@ public class BadInputTests
         folder.Init();
         string config = Path.Combine(folder.Repository, "config");
         string body = "{\"format\":9,\"id\":\"x\"}";
-        string checksum = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(body)));
+        string checksum = Convert.ToHexStringLower(
+            System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(body)));
         File.WriteAllText(config, $"haven-repository sha256:{checksum}\n{body}");
         AssertClean(folder.Haven.Run("snapshots"), 1, "format 9");
     }
@@ -81,8 +85,14 @@ public class BadInputTests
     public void A_locked_repository_exits_5_naming_the_holder()
     {
         using var folder = new CliFolder(0.2).Init();
-        File.WriteAllText(Path.Combine(folder.Repository, "lock"), "{\"host\":\"ward-server\",\"pid\":4242,\"since\":\"2026-11-30T03:00:00Z\",\"operation\":\"backup clinic.db\"}");
-        AssertClean(folder.Haven.Run("backup", "sqlite", folder.Database), 5, "locked by ward-server pid 4242 since 2026-11-30T03:00:00Z");
+        File.WriteAllText(
+            Path.Combine(folder.Repository, "lock"),
+            "{\"host\":\"ward-server\",\"pid\":4242,\"since\":\"2026-11-30T03:00:00Z\",\"operation\":\"backup " +
+            "clinic.db\"}");
+        AssertClean(
+            folder.Haven.Run("backup", "sqlite", folder.Database),
+            5,
+            "locked by ward-server pid 4242 since 2026-11-30T03:00:00Z");
     }
 
     [Fact]
@@ -94,7 +104,13 @@ public class BadInputTests
         {
             StartInfo = new System.Diagnostics.ProcessStartInfo("dotnet")
             {
-                ArgumentList = { Path.Combine(AppContext.BaseDirectory, "Haven.WriterProcess.dll"), "hold", folder.Database, "120" },
+                ArgumentList =
+                {
+                    Path.Combine(AppContext.BaseDirectory, "Haven.WriterProcess.dll"),
+                    "hold",
+                    folder.Database,
+                    "120"
+                },
                 RedirectStandardOutput = true,
                 RedirectStandardInput = true,
                 UseShellExecute = false,

@@ -11,7 +11,10 @@ public class DamageTests
         using var folder = new CliFolder(0.3).Init();
         folder.Backup();
         var random = new Random(3);
-        foreach (string file in Directory.EnumerateFiles(folder.Repository, "*", SearchOption.AllDirectories).Where(f => new FileInfo(f).Length > 0).ToList())
+        foreach (string file in Directory
+            .EnumerateFiles(folder.Repository, "*", SearchOption.AllDirectories)
+            .Where(f => new FileInfo(f).Length > 0)
+            .ToList())
         {
             byte[] original = File.ReadAllBytes(file);
             byte[] damaged = (byte[])original.Clone();

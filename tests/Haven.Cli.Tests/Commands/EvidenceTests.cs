@@ -20,7 +20,10 @@ public class EvidenceTests
                 events.RootElement.EnumerateArray().Select(e => e.GetProperty("type").GetString()));
         }
 
-        Assert.Contains("haven: audit #4 backup-started", folder.Haven.Run("backup", "sqlite", folder.Database).Error, StringComparison.Ordinal);
+        Assert.Contains(
+            "haven: audit #4 backup-started",
+            folder.Haven.Run("backup", "sqlite", folder.Database).Error,
+            StringComparison.Ordinal);
         Assert.Equal(0, folder.Haven.Run("audit", "verify").ExitCode);
 
         string second = Path.Combine(folder.Repository, "audit", "0000000000000002");

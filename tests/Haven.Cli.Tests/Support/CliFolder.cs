@@ -11,7 +11,9 @@ public sealed class CliFolder : IDisposable
         Path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "haven-cli-" + Guid.NewGuid().ToString("N")[..12]);
         Directory.CreateDirectory(Path);
         Database = File("clinic.db");
-        ClinicalDatabaseGenerator.Create(Database, new ClinicalDatabaseOptions { TargetBytes = (long)(databaseMiB * 1024 * 1024), Wal = wal });
+        ClinicalDatabaseGenerator.Create(
+            Database,
+            new ClinicalDatabaseOptions { TargetBytes = (long)(databaseMiB * 1024 * 1024), Wal = wal });
         Repository = File("repo");
         KeyFile = File("repo.key");
         Haven = new HavenRunner(Repository, KeyFile);

@@ -35,7 +35,12 @@ public class AuditLogTests
         mark = repository.Audit.Head().Seq;
         var overExisting = SqliteRestore.Run(repository, snapshot, database);
         Assert.Equal(
-            [AuditEventTypes.RestoreStarted, AuditEventTypes.BackupStarted, AuditEventTypes.BackupCompleted, AuditEventTypes.RestoreCompleted],
+            [
+                AuditEventTypes.RestoreStarted,
+                AuditEventTypes.BackupStarted,
+                AuditEventTypes.BackupCompleted,
+                AuditEventTypes.RestoreCompleted
+            ],
             TypesAfter(repository, mark));
         Assert.Equal(overExisting.PreRestore!.Id, repository.Audit.Events().Last().Details["preRestoreSnapshot"]);
 
@@ -54,7 +59,12 @@ public class AuditLogTests
 
         repository.RebuildIndex();
         Assert.Equal(
-            [AuditEventTypes.CheckCompleted, AuditEventTypes.KeySlotAdded, AuditEventTypes.KeySlotRemoved, AuditEventTypes.IndexRebuilt],
+            [
+                AuditEventTypes.CheckCompleted,
+                AuditEventTypes.KeySlotAdded,
+                AuditEventTypes.KeySlotRemoved,
+                AuditEventTypes.IndexRebuilt
+            ],
             TypesAfter(repository, mark));
 
         mark = repository.Audit.Head().Seq;

@@ -36,14 +36,18 @@ public class RepositoryCheckerTests
         }
 
         // Every file with a byte to flip (the audit log's append lock is an empty file).
-        var files = Directory.EnumerateFiles(folder.File("repo"), "*", SearchOption.AllDirectories).Where(f => new FileInfo(f).Length > 0).ToList();
+        var files = Directory
+            .EnumerateFiles(folder.File("repo"), "*", SearchOption.AllDirectories)
+            .Where(f => new FileInfo(f).Length > 0)
+            .ToList();
         Assert.Contains(files, f => f.Contains("/data/", StringComparison.Ordinal));
         var random = new Random(11);
         int cases = 0;
         foreach (string file in files)
         {
             byte[] original = File.ReadAllBytes(file);
-            foreach (int offset in new[] { 0, original.Length / 2, original.Length - 1, random.Next(original.Length) }.Distinct())
+            foreach (int offset in new[] { 0, original.Length / 2, original.Length - 1, random.Next(original.Length) }
+                .Distinct())
             {
                 byte[] damaged = (byte[])original.Clone();
                 damaged[offset] ^= (byte)(1 << random.Next(8));
@@ -75,7 +79,8 @@ public class RepositoryCheckerTests
         {
             var report = RepositoryChecker.Run(repository, readData: true);
             Assert.False(report.Healthy, $"check --read-data missed damage in {what}");
-            Assert.Throws<IntegrityException>(() => SqliteRestore.Run(repository, repository.ResolveSnapshot("latest"), target));
+            Assert.Throws<IntegrityException>(
+                () => SqliteRestore.Run(repository, repository.ResolveSnapshot("latest"), target));
         }
     }
 }

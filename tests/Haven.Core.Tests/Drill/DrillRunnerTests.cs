@@ -25,18 +25,25 @@ public class DrillRunnerTests
         var second = SqliteBackup.Run(repository, database);
         Directory.CreateDirectory(folder.File("scratch"));
 
-        var result = DrillRunner.Run(repository, second, new DrillSettings { Scratch = folder.File("scratch"), SmokeQueries = [EveryMoodLogHasAUser] });
+        var result = DrillRunner.Run(
+            repository,
+            second,
+            new DrillSettings { Scratch = folder.File("scratch"), SmokeQueries = [EveryMoodLogHasAUser] });
 
         Assert.True(result.Passed, string.Join("; ", result.Failures));
         Assert.True(result.RtoSeconds > 0);
         Assert.NotNull(result.RpoSeconds);
-        Assert.Contains(result.Checks, c => c.StartsWith("smoke query 'every mood log has a user'", StringComparison.Ordinal));
+        Assert.Contains(
+            result.Checks,
+            c => c.StartsWith("smoke query 'every mood log has a user'", StringComparison.Ordinal));
         Assert.Contains(result.Checks, c => c.StartsWith("PRAGMA foreign_key_check", StringComparison.Ordinal));
         Assert.Empty(Directory.EnumerateFileSystemEntries(folder.File("scratch")));
         var recorded = repository.Audit.Events().Last();
         Assert.Equal(AuditEventTypes.DrillCompleted, recorded.Type);
         Assert.Equal("true", recorded.Details["passed"]);
-        Assert.Equal(result.RtoSeconds.ToString("F3", System.Globalization.CultureInfo.InvariantCulture), recorded.Details["rtoSeconds"]);
+        Assert.Equal(
+            result.RtoSeconds.ToString("F3", System.Globalization.CultureInfo.InvariantCulture),
+            recorded.Details["rtoSeconds"]);
     }
 
     [Fact]
@@ -67,10 +74,16 @@ public class DrillRunnerTests
             INSERT INTO t1 VALUES (1), (2), (3); INSERT INTO t2 VALUES (7);
             CREATE INDEX i1 ON t1(x); CREATE INDEX i2 ON t2(x);
             """);
-        Fixtures.Execute(database, "PRAGMA writable_schema = ON; UPDATE sqlite_master SET rootpage = (SELECT rootpage FROM sqlite_master WHERE name = 'i2') WHERE name = 'i1';");
+        Fixtures.Execute(
+            database,
+            "PRAGMA writable_schema = ON; UPDATE sqlite_master SET rootpage = (SELECT " +
+            "rootpage FROM sqlite_master WHERE name = 'i2') WHERE name = 'i1';");
         using var repository = Fixtures.NewRepository(folder);
         Assert.Throws<IntegrityException>(() => SqliteBackup.Run(repository, database));
-        var snapshot = SqliteBackup.Run(repository, database, new BackupRequest { CheckSource = false, Reason = "checks skipped" });
+        var snapshot = SqliteBackup.Run(
+            repository,
+            database,
+            new BackupRequest { CheckSource = false, Reason = "checks skipped" });
 
         var result = DrillRunner.Run(repository, snapshot, new DrillSettings());
 
@@ -83,13 +96,18 @@ public class DrillRunnerTests
     {
         using var folder = new TempFolder();
         string database = Fixtures.ClinicalDatabase(folder, 0.3);
-        Fixtures.Execute(database, "PRAGMA foreign_keys = OFF; INSERT INTO mood_logs (user_id, mood, created_at) VALUES (999999, 5, '2026-01-01T00:00:00Z');");
+        Fixtures.Execute(
+            database,
+            "PRAGMA foreign_keys = OFF; INSERT INTO mood_logs (user_id, mood, " +
+            "created_at) VALUES (999999, 5, '2026-01-01T00:00:00Z');");
         using var repository = Fixtures.NewRepository(folder);
         var snapshot = SqliteBackup.Run(repository, database);
 
         var result = DrillRunner.Run(repository, snapshot, new DrillSettings());
 
         Assert.False(result.Passed);
-        Assert.Contains(result.Failures, f => f.Contains("table 'mood_logs' has 1 rows whose parent is missing", StringComparison.Ordinal));
+        Assert.Contains(
+            result.Failures,
+            f => f.Contains("table 'mood_logs' has 1 rows whose parent is missing", StringComparison.Ordinal));
     }
 }

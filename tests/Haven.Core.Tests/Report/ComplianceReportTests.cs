@@ -18,7 +18,11 @@ public class ComplianceReportTests
     /// Backups at 0 h, 2 h and 10 h, a failed backup at 11 h, a drill at 12 h, the report at 13 h:
     /// three backups, one failure, largest gap 8 hours, last drill at 12 h.
     /// </summary>
-    private static (ComplianceReport Report, LocalRepository Repository, string Database) Scenario(TempFolder folder, ManualClock clock, TargetSettings targets, bool fullCheck)
+    private static (ComplianceReport Report, LocalRepository Repository, string Database) Scenario(
+        TempFolder folder,
+        ManualClock clock,
+        TargetSettings targets,
+        bool fullCheck)
     {
         string database = Fixtures.ClinicalDatabase(folder, 0.3);
         LocalRepository repository;
@@ -44,7 +48,10 @@ public class ComplianceReportTests
         }
 
         clock.Advance(TimeSpan.FromHours(1));
-        return (ComplianceReportBuilder.Build(repository, new HavenSettings { Targets = targets }, days: 7), repository, database);
+        return (
+            ComplianceReportBuilder.Build(repository, new HavenSettings { Targets = targets }, days: 7),
+            repository,
+            database);
     }
 
     [Fact]
@@ -61,7 +68,9 @@ public class ComplianceReportTests
         Assert.Equal(Path.GetFullPath(database), source.GetProperty("source").GetString());
         Assert.Equal(3, source.GetProperty("backups").GetInt32());
         Assert.Equal(8.0, source.GetProperty("largestGapHours").GetDouble(), 3);
-        Assert.Equal(start.AddHours(12).UtcDateTime, source.GetProperty("lastPassedDrill").GetDateTime().ToUniversalTime());
+        Assert.Equal(
+            start.AddHours(12).UtcDateTime,
+            source.GetProperty("lastPassedDrill").GetDateTime().ToUniversalTime());
         Assert.Equal(3, source.GetProperty("backupsPerDay").GetProperty("2026-11-30").GetInt32());
         Assert.Equal(1, json.RootElement.GetProperty("failedBackups").GetArrayLength());
         Assert.True(json.RootElement.GetProperty("audit").GetProperty("intact").GetBoolean());
@@ -77,15 +86,19 @@ public class ComplianceReportTests
         using var _repository = repository;
 
         Assert.False(report.AllSupported);
-        var backupsClaim = report.Claims.Single(c => c.Claim.StartsWith("Every protected database is backed up", StringComparison.Ordinal));
+        var backupsClaim = report.Claims.Single(
+            c => c.Claim.StartsWith("Every protected database is backed up", StringComparison.Ordinal));
         Assert.Equal(ClaimStatus.Unsupported, backupsClaim.Status);
         Assert.Contains("8 hours", backupsClaim.Finding, StringComparison.Ordinal);
-        var integrityClaim = report.Claims.Single(c => c.Claim.StartsWith("Backups are intact", StringComparison.Ordinal));
+        var integrityClaim = report.Claims.Single(
+            c => c.Claim.StartsWith("Backups are intact", StringComparison.Ordinal));
         Assert.Equal(ClaimStatus.Unsupported, integrityClaim.Status);
 
         clock.Advance(TimeSpan.FromDays(8));
         var later = ComplianceReportBuilder.Build(repository, new HavenSettings(), days: 7);
-        Assert.Equal(ClaimStatus.Unsupported, later.Claims.Single(c => c.Claim.StartsWith("Recovery is tested", StringComparison.Ordinal)).Status);
+        Assert.Equal(
+            ClaimStatus.Unsupported,
+            later.Claims.Single(c => c.Claim.StartsWith("Recovery is tested", StringComparison.Ordinal)).Status);
     }
 
     [Fact]
@@ -103,27 +116,52 @@ public class ComplianceReportTests
         var (dom, log) = Chromium(html, folder.File("profile"));
 
         Assert.DoesNotMatch(new Regex(@"CONSOLE.*(error|Uncaught)", RegexOptions.IgnoreCase), log);
-        var figures = Regex.Matches(dom, "data-figure=\"([^\"]+)\">([^<]*)<").ToDictionary(m => m.Groups[1].Value, m => m.Groups[2].Value);
+        var figures = Regex
+            .Matches(dom, "data-figure=\"([^\"]+)\">([^<]*)<")
+            .ToDictionary(m => m.Groups[1].Value, m => m.Groups[2].Value);
         string key = Path.GetFullPath(database);
         var source = report.Sources.Single();
-        Assert.Equal(source.Backups.ToString(System.Globalization.CultureInfo.InvariantCulture), figures[$"backups:{key}"]);
+        Assert.Equal(
+            source.Backups.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            figures[$"backups:{key}"]);
         Assert.Equal(ReportRenderer.Number(source.LargestGapHours), figures[$"gap:{key}"]);
         Assert.Equal(ReportRenderer.Number(source.LastDrillRtoSeconds), figures[$"rto:{key}"]);
-        Assert.Equal(report.FailedBackups.Count.ToString(System.Globalization.CultureInfo.InvariantCulture), figures["failed-backups"]);
-        Assert.Equal(report.Audit.Events.ToString(System.Globalization.CultureInfo.InvariantCulture), figures["audit-events"]);
+        Assert.Equal(
+            report.FailedBackups.Count.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            figures["failed-backups"]);
+        Assert.Equal(
+            report.Audit.Events.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            figures["audit-events"]);
         Assert.Equal("supported", figures["claim-0"]);
     }
 
-    /// <summary>Loads a file in Debian's chromium, headless, and returns the rendered DOM and the browser's log.</summary>
+    /// <summary>
+    /// Loads a file in Debian's chromium, headless, and returns the rendered DOM and the browser's log.
+    /// </summary>
     private static (string Dom, string Log) Chromium(string file, string profile)
     {
         string browser = File.Exists("/usr/bin/chromium") ? "/usr/bin/chromium"
-            : throw new InvalidOperationException("Debian's chromium is not installed (apt-get install chromium); .ci/run installs it.");
-        var info = new ProcessStartInfo(browser) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+            : throw new InvalidOperationException(
+                "Debian's chromium is not installed (apt-get install chromium); .ci/run installs it.");
+        var info = new ProcessStartInfo(browser)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false
+        };
         foreach (string arg in new[]
         {
-            "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync", $"--user-data-dir={profile}", "--enable-logging=stderr", "--v=0",
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            $"--user-data-dir={profile}",
+            "--enable-logging=stderr",
+            "--v=0",
             "--dump-dom", "file://" + file,
         })
         {

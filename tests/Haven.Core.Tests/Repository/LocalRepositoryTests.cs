@@ -49,7 +49,8 @@ public class LocalRepositoryTests
         using var repository = Fixtures.NewRepository(folder);
         string config = Encoding.UTF8.GetString(File.ReadAllBytes(folder.File("repo/config")));
         Assert.Contains("\"format\":1", config, StringComparison.Ordinal);
-        string slot = Encoding.UTF8.GetString(File.ReadAllBytes(Path.Combine(repository.Root, "keys", repository.UnlockedSlot)));
+        string slot = Encoding.UTF8.GetString(
+            File.ReadAllBytes(Path.Combine(repository.Root, "keys", repository.UnlockedSlot)));
         Assert.Contains("wrappedKey", slot, StringComparison.Ordinal);
         Assert.DoesNotContain("master", slot, StringComparison.OrdinalIgnoreCase);
     }
@@ -74,7 +75,8 @@ public class LocalRepositoryTests
         using var repository = Fixtures.NewRepository(folder);
         using var finished = Process.Start(new ProcessStartInfo("true") { UseShellExecute = false })!;
         finished.WaitForExit();
-        string lockJson = $"{{\"host\":\"{Environment.MachineName}\",\"pid\":{finished.Id},\"since\":\"2026-01-01T00:00:00Z\",\"operation\":\"backup\"}}";
+        string lockJson = $"{{\"host\":\"{Environment.MachineName}\",\"pid\":{finished.Id},\"since\":\"2026-01-01T00:" +
+            $"00:00Z\",\"operation\":\"backup\"}}";
         File.WriteAllText(Path.Combine(repository.Root, "lock"), lockJson);
         File.WriteAllText(Path.Combine(repository.Root, "tmp", ".pack.1.tmp"), "left by a crash");
 
@@ -89,7 +91,9 @@ public class LocalRepositoryTests
     {
         using var folder = new TempFolder();
         using var repository = Fixtures.NewRepository(folder);
-        File.WriteAllText(Path.Combine(repository.Root, "lock"), "{\"host\":\"other-host\",\"pid\":1,\"since\":\"2026-01-01T00:00:00Z\",\"operation\":\"backup\"}");
+        File.WriteAllText(
+            Path.Combine(repository.Root, "lock"),
+            "{\"host\":\"other-host\",\"pid\":1,\"since\":\"2026-01-01T00:00:00Z\",\"operation\":\"backup\"}");
         var error = Assert.Throws<BusyException>(() => repository.Lock("backup"));
         Assert.Contains("other-host pid 1 since 2026-01-01T00:00:00Z", error.Message, StringComparison.Ordinal);
     }
@@ -102,7 +106,10 @@ public class LocalRepositoryTests
         using var newer = Process.Start(new ProcessStartInfo("sleep", "30") { UseShellExecute = false })!;
         try
         {
-            File.WriteAllText(Path.Combine(repository.Root, "lock"), $"{{\"host\":\"{Environment.MachineName}\",\"pid\":{newer.Id},\"since\":\"2020-01-01T00:00:00Z\",\"operation\":\"backup\"}}");
+            File.WriteAllText(
+                Path.Combine(repository.Root, "lock"),
+                $"{{\"host\":\"{Environment.MachineName}\",\"pid\":{newer.Id},\"since\":\"2020-01-01T00:00:00Z\",\"op" +
+                $"eration\":\"backup\"}}");
             using var taken = repository.Lock("backup");
             Assert.NotNull(taken.BrokeStaleLock);
         }

@@ -20,7 +20,8 @@ public class RestoreTargetTests
 
         Assert.Equal(appSnapshot.Id, repository.ResolveSnapshot("latest", target: app).Id);
         Assert.Equal(otherSnapshot.Id, repository.ResolveSnapshot("latest", source: "other.db").Id);
-        var ambiguous = Assert.Throws<UsageException>(() => repository.ResolveSnapshot("latest", target: folder.File("new.db")));
+        var ambiguous = Assert.Throws<UsageException>(
+            () => repository.ResolveSnapshot("latest", target: folder.File("new.db")));
         Assert.Contains("2 sources", ambiguous.Message, StringComparison.Ordinal);
 
         Fixtures.Execute(app, "CREATE TABLE mistake(x); INSERT INTO mistake VALUES (1);");

@@ -101,7 +101,8 @@ public class SqliteRestoreTests
 
     private static long CountRows(string database, string table)
     {
-        using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={database};Mode=ReadOnly;Pooling=False");
+        using var connection = new Microsoft.Data.Sqlite.SqliteConnection(
+            $"Data Source={database};Mode=ReadOnly;Pooling=False");
         connection.Open();
         using var command = connection.CreateCommand();
         command.CommandText = $"SELECT count(*) FROM {table}";

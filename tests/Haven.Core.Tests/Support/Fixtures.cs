@@ -23,7 +23,13 @@ public static class Fixtures
     }
 
     /// <summary>A generated clinical database of about <paramref name="mib"/> MiB.</summary>
-    public static string ClinicalDatabase(TempFolder folder, double mib, bool wal = true, int seed = 1, IReadOnlyList<string>? markers = null, string name = "clinic.db")
+    public static string ClinicalDatabase(
+        TempFolder folder,
+        double mib,
+        bool wal = true,
+        int seed = 1,
+        IReadOnlyList<string>? markers = null,
+        string name = "clinic.db")
     {
         string path = folder.File(name);
         ClinicalDatabaseGenerator.Create(path, new ClinicalDatabaseOptions

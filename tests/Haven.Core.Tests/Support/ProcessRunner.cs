@@ -35,12 +35,15 @@ public static class ProcessRunner
     /// <summary>Starts the writer process on a database and waits until it has committed once.</summary>
     public static Process StartWriter(string database, int seconds, string mode = "write")
     {
-        var process = Start("Haven.WriterProcess", [mode, database, seconds.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        var process = Start(
+            "Haven.WriterProcess",
+            [mode, database, seconds.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
         string? line = process.StandardOutput.ReadLine();
         if (line != "ready")
         {
             process.Kill();
-            throw new InvalidOperationException($"The writer process did not start: {line} {process.StandardError.ReadToEnd()}");
+            throw new InvalidOperationException(
+                $"The writer process did not start: {line} {process.StandardError.ReadToEnd()}");
         }
 
         return process;

@@ -50,7 +50,13 @@ internal static partial class SharedFileHandles
     {
         lock (Retired)
         {
-            return [.. Handles.Values.Concat(Retired).Where(h => !h.IsClosed).Select(h => h.DangerousGetHandle().ToString(System.Globalization.CultureInfo.InvariantCulture))];
+            return
+            [
+                .. Handles.Values
+                    .Concat(Retired)
+                    .Where(h => !h.IsClosed)
+                    .Select(h => h.DangerousGetHandle().ToString(System.Globalization.CultureInfo.InvariantCulture))
+            ];
         }
     }
 
@@ -71,7 +77,9 @@ internal static partial class SharedFileHandles
         return byPathOk && byHandleOk && byPath.Device == byHandle.Device && byPath.Inode == byHandle.Inode;
     }
 
-    /// <summary>Closes retired handles whose file no name links to: no SQLite connection can hold a lock worth keeping there.</summary>
+    /// <summary>
+    /// Closes retired handles whose file no name links to: no SQLite connection can hold a lock worth keeping there.
+    /// </summary>
     private static void CloseUnlinked()
     {
         for (int i = Retired.Count - 1; i >= 0; i--)
@@ -99,7 +107,8 @@ internal static partial class SharedFileHandles
         // struct statx: stx_nlink at 16, stx_ino at 32, stx_dev_major at 136, stx_dev_minor at 140.
         uint links = BinaryPrimitives.ReadUInt32LittleEndian(buffer.AsSpan(16));
         ulong inode = BinaryPrimitives.ReadUInt64LittleEndian(buffer.AsSpan(32));
-        ulong device = ((ulong)BinaryPrimitives.ReadUInt32LittleEndian(buffer.AsSpan(136)) << 32) | BinaryPrimitives.ReadUInt32LittleEndian(buffer.AsSpan(140));
+        ulong device = ((ulong)BinaryPrimitives.ReadUInt32LittleEndian(buffer.AsSpan(136)) << 32)
+            | BinaryPrimitives.ReadUInt32LittleEndian(buffer.AsSpan(140));
         return (true, (device, inode, links));
     }
 

@@ -38,7 +38,9 @@ internal sealed class SqliteSnapshotReader : IDisposable
 
     public Dictionary<string, long> Tables { get; } = new(StringComparer.Ordinal);
 
-    /// <summary>Establishes the consistent view. Throws a <see cref="HavenException"/> naming the file on bad input.</summary>
+    /// <summary>
+    /// Establishes the consistent view. Throws a <see cref="HavenException"/> naming the file on bad input.
+    /// </summary>
     public static SqliteSnapshotReader Open(string path, bool checkIntegrity = true)
     {
         var reader = new SqliteSnapshotReader(Path.GetFullPath(path));
@@ -104,7 +106,8 @@ internal sealed class SqliteSnapshotReader : IDisposable
             if (maxFrame != wal.LastCommitFrame)
             {
                 throw new HavenException(
-                    $"Could not establish a consistent view of '{_path}': its write-ahead log ends at frame {wal.LastCommitFrame} but its index says {maxFrame}.",
+                    $"Could not establish a consistent view of '{_path}': its write-ahead log ends at " +
+                    $"frame {wal.LastCommitFrame} but its index says {maxFrame}.",
                     "Try again; if it persists, run 'PRAGMA wal_checkpoint' on the database.");
             }
 
@@ -148,13 +151,15 @@ internal sealed class SqliteSnapshotReader : IDisposable
         var tables = new List<string>();
         using (var command = _reader!.CreateCommand())
         {
-            command.CommandText = "SELECT type, name, tbl_name, coalesce(sql, '') FROM sqlite_master ORDER BY type, name";
+            command.CommandText = "SELECT type, name, tbl_name, coalesce(sql, '') FROM " +
+                "sqlite_master ORDER BY type, name";
             using var rows = command.ExecuteReader();
             while (rows.Read())
             {
                 schema.Append(rows.GetString(0)).Append('\0').Append(rows.GetString(1)).Append('\0')
                     .Append(rows.GetString(2)).Append('\0').Append(rows.GetString(3)).Append('\n');
-                if (rows.GetString(0) == "table" && !rows.GetString(3).StartsWith("CREATE VIRTUAL", StringComparison.OrdinalIgnoreCase))
+                if (rows.GetString(0) == "table"
+                    && !rows.GetString(3).StartsWith("CREATE VIRTUAL", StringComparison.OrdinalIgnoreCase))
                 {
                     tables.Add(rows.GetString(1));
                 }
@@ -164,7 +169,9 @@ internal sealed class SqliteSnapshotReader : IDisposable
         SchemaHash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(schema.ToString())));
         foreach (string table in tables)
         {
-            Tables[table] = Scalar<long>(_reader!, $"SELECT count(*) FROM \"{table.Replace("\"", "\"\"", StringComparison.Ordinal)}\"");
+            Tables[table] = Scalar<long>(
+                _reader!,
+                $"SELECT count(*) FROM \"{table.Replace("\"", "\"\"", StringComparison.Ordinal)}\"");
         }
     }
 
@@ -292,21 +299,30 @@ internal sealed class SqliteSnapshotReader : IDisposable
     /// <summary>Turns SQLite's errors into messages a person can act on.</summary>
     internal static HavenException Translate(SqliteException e, string path) => e.SqliteErrorCode switch
     {
-        5 or 6 => new BusyException($"The database '{path}' is locked by another process.", "Try again when its writer is idle."),
+        5 or 6 => new BusyException(
+            $"The database '{path}' is locked by another process.",
+            "Try again when its writer is idle."),
         11 => CorruptSource(path, e.Message),
         8 => new HavenException(
-            $"SQLite could not open '{path}' for reading in WAL mode: it needs to create or write '{Path.GetFileName(path)}-shm' beside it.",
+            $"SQLite could not open '{path}' for reading in WAL mode: it needs to create " +
+            $"or write '{Path.GetFileName(path)}-shm' beside it.",
             "Run Haven as the user that runs the app (or one that may write in the database's folder)."),
-        14 => new HavenException($"SQLite could not open '{path}' (unable to open the file or its folder).", "Check the path and that this user may read it."),
+        14 => new HavenException(
+            $"SQLite could not open '{path}' (unable to open the file or its folder).",
+            "Check the path and that this user may read it."),
         26 => new HavenException($"'{path}' is not a SQLite database ({e.Message})."),
         _ => new HavenException($"SQLite failed on '{path}': {e.Message}", inner: e),
     };
 
     private static IntegrityException CorruptSource(string path, string detail) => new(
         $"The database '{path}' is corrupt ({detail}); it was not backed up.",
-        "Restore it from an earlier snapshot with 'haven restore latest --to PATH' (the damaged file is kept as a pre-restore snapshot), or repair it with sqlite3's .recover.");
+        "Restore it from an earlier snapshot with 'haven restore latest --to PATH' (the damaged file is " +
+        "kept as a pre-restore snapshot), or repair it with sqlite3's .recover.");
 
-    /// <summary>Ends the read transaction and closes SQLite's connection; the raw handles stay open (see <see cref="SharedFileHandles"/>).</summary>
+    /// <summary>
+    /// Ends the read transaction and closes SQLite's connection; the raw handles stay open (see
+    /// <see cref="SharedFileHandles"/>).
+    /// </summary>
     public void Dispose()
     {
         if (_reader is not null)

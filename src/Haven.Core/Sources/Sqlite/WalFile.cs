@@ -62,7 +62,8 @@ internal sealed class WalFile
         bool bigEndian = magic == MagicBigEndian;
         uint s0 = 0, s1 = 0;
         Checksum(header.AsSpan(0, 24), bigEndian, ref s0, ref s1);
-        if (s0 != BinaryPrimitives.ReadUInt32BigEndian(header.AsSpan(24)) || s1 != BinaryPrimitives.ReadUInt32BigEndian(header.AsSpan(28)))
+        if (s0 != BinaryPrimitives.ReadUInt32BigEndian(header.AsSpan(24))
+            || s1 != BinaryPrimitives.ReadUInt32BigEndian(header.AsSpan(28)))
         {
             return Empty;
         }
@@ -74,7 +75,9 @@ internal sealed class WalFile
         long lastCommit = 0;
         byte[] frame = new byte[FrameHeaderBytes + pageSize];
         long frameBytes = frame.Length;
-        for (long frameNumber = 1; frameNumber <= frameLimit && HeaderBytes + (frameNumber * frameBytes) <= length; frameNumber++)
+        for (long frameNumber = 1;
+             frameNumber <= frameLimit && HeaderBytes + (frameNumber * frameBytes) <= length;
+             frameNumber++)
         {
             long offset = HeaderBytes + ((frameNumber - 1) * frameBytes);
             if (RandomAccess.Read(handle, frame, offset) != frame.Length)
@@ -94,7 +97,8 @@ internal sealed class WalFile
 
             Checksum(frameHeader[..8], bigEndian, ref s0, ref s1);
             Checksum(frame.AsSpan(FrameHeaderBytes), bigEndian, ref s0, ref s1);
-            if (s0 != BinaryPrimitives.ReadUInt32BigEndian(frameHeader[16..]) || s1 != BinaryPrimitives.ReadUInt32BigEndian(frameHeader[20..]))
+            if (s0 != BinaryPrimitives.ReadUInt32BigEndian(frameHeader[16..])
+                || s1 != BinaryPrimitives.ReadUInt32BigEndian(frameHeader[20..]))
             {
                 break;
             }
@@ -124,7 +128,9 @@ internal sealed class WalFile
             return (0, 0);
         }
 
-        return (BinaryPrimitives.ReadUInt32BigEndian(header.AsSpan(16)), BinaryPrimitives.ReadUInt32BigEndian(header.AsSpan(20)));
+        return (
+            BinaryPrimitives.ReadUInt32BigEndian(header.AsSpan(16)),
+            BinaryPrimitives.ReadUInt32BigEndian(header.AsSpan(20)));
     }
 
     /// <summary>SQLite's WAL checksum: pairs of 32-bit words in the log's byte order, accumulated.</summary>
@@ -132,8 +138,12 @@ internal sealed class WalFile
     {
         for (int i = 0; i + 8 <= data.Length; i += 8)
         {
-            uint x0 = bigEndian ? BinaryPrimitives.ReadUInt32BigEndian(data[i..]) : BinaryPrimitives.ReadUInt32LittleEndian(data[i..]);
-            uint x1 = bigEndian ? BinaryPrimitives.ReadUInt32BigEndian(data[(i + 4)..]) : BinaryPrimitives.ReadUInt32LittleEndian(data[(i + 4)..]);
+            uint x0 = bigEndian
+                ? BinaryPrimitives.ReadUInt32BigEndian(data[i..])
+                : BinaryPrimitives.ReadUInt32LittleEndian(data[i..]);
+            uint x1 = bigEndian
+                ? BinaryPrimitives.ReadUInt32BigEndian(data[(i + 4)..])
+                : BinaryPrimitives.ReadUInt32LittleEndian(data[(i + 4)..]);
             unchecked
             {
                 s0 += x0 + s1;

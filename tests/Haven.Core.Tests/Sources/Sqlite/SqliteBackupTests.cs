@@ -39,7 +39,9 @@ public class SqliteBackupTests
             SqliteRestore.Run(repository, manifest, restored);
             Assert.Equal("ok", Fixtures.IntegrityCheck(restored));
             var ledger = LedgerWriter.Inspect(restored);
-            Assert.True(ledger.Consistent, $"snapshot {manifest.Id}: ledger_a {ledger.A} rows, ledger_b {ledger.B} rows");
+            Assert.True(
+                ledger.Consistent,
+                $"snapshot {manifest.Id}: ledger_a {ledger.A} rows, ledger_b {ledger.B} rows");
             Assert.Equal(rows, ledger.A);
             Assert.Equal(manifest.Content.Sha256, Fixtures.Sha256(restored));
             File.Delete(restored);
@@ -82,14 +84,24 @@ public class SqliteBackupTests
         SqliteBackup.Run(repository, database, new BackupRequest { Reason = "marker test" });
 
         byte[] plainDatabase = File.ReadAllBytes(database);
-        Assert.True(plainDatabase.AsSpan().IndexOf(Encoding.UTF8.GetBytes(markers[0])) >= 0, "the fixture holds the marker");
-        byte[][] needles = [.. markers.Select(Encoding.UTF8.GetBytes), "SQLite format 3"u8.ToArray(), "mood_logs"u8.ToArray(), "CREATE TABLE"u8.ToArray()];
+        Assert.True(
+            plainDatabase.AsSpan().IndexOf(Encoding.UTF8.GetBytes(markers[0])) >= 0,
+            "the fixture holds the marker");
+        byte[][] needles =
+        [
+            .. markers.Select(Encoding.UTF8.GetBytes),
+            "SQLite format 3"u8.ToArray(),
+            "mood_logs"u8.ToArray(),
+            "CREATE TABLE"u8.ToArray()
+        ];
         foreach (string file in Directory.EnumerateFiles(repository.Root, "*", SearchOption.AllDirectories))
         {
             byte[] content = File.ReadAllBytes(file);
             foreach (byte[] needle in needles)
             {
-                Assert.True(content.AsSpan().IndexOf(needle) < 0, $"{file} contains '{Encoding.UTF8.GetString(needle)}'");
+                Assert.True(
+                    content.AsSpan().IndexOf(needle) < 0,
+                    $"{file} contains '{Encoding.UTF8.GetString(needle)}'");
             }
         }
     }
@@ -127,7 +139,8 @@ public class SqliteBackupTests
         holder.Open();
         using (var command = holder.CreateCommand())
         {
-            command.CommandText = "PRAGMA wal_autocheckpoint=0; CREATE TABLE late(x TEXT); INSERT INTO late VALUES ('only in the log');";
+            command.CommandText = "PRAGMA wal_autocheckpoint=0; CREATE TABLE late(x TEXT); " +
+                "INSERT INTO late VALUES ('only in the log');";
             command.ExecuteNonQuery();
         }
 
@@ -172,8 +185,12 @@ public class SqliteBackupTests
         stop.Cancel();
         await writing;
 
-        Assert.True(atPageOne >= 0 && atLastPage > atPageOne, $"commits at first progress {atPageOne}, at last page {atLastPage}");
-        Assert.True(manifest.Sqlite!.Tables["ledger_a"] <= atPageOne, "the snapshot holds only what was committed before it started");
+        Assert.True(
+            atPageOne >= 0 && atLastPage > atPageOne,
+            $"commits at first progress {atPageOne}, at last page {atLastPage}");
+        Assert.True(
+            manifest.Sqlite!.Tables["ledger_a"] <= atPageOne,
+            "the snapshot holds only what was committed before it started");
     }
 
     [Fact]
@@ -199,7 +216,10 @@ public class SqliteBackupTests
     /// <summary>Whether this process holds a POSIX lock on the file, as the kernel lists in /proc/locks.</summary>
     private static bool HoldsPosixLock(string path)
     {
-        var info = new System.Diagnostics.ProcessStartInfo("stat", ["-c", "%i", path]) { RedirectStandardOutput = true };
+        var info = new System.Diagnostics.ProcessStartInfo("stat", ["-c", "%i", path])
+        {
+            RedirectStandardOutput = true
+        };
         using var stat = System.Diagnostics.Process.Start(info)!;
         string inode = stat.StandardOutput.ReadToEnd().Trim();
         stat.WaitForExit();
