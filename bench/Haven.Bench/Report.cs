@@ -232,7 +232,7 @@ internal static class Report
         svg.AppendLine(
             inv,
             $"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{width}\" " +
-            $"height=\"{(2 * panel) + 120}\" font-family=\"sans-serif\" font-size=\"12\">");
+            $"height=\"{(2 * panel) + 170}\" font-family=\"sans-serif\" font-size=\"12\">");
         svg.AppendLine("<rect width=\"100%\" height=\"100%\" fill=\"white\"/>");
         Panel(svg, tools, results, Cases, "Wall time (s), median", r => r.Seconds, top, panel, left, width);
         Panel(
@@ -242,7 +242,7 @@ internal static class Report
             Cases[..4],
             "Bytes added to the repository (MiB), median",
             r => r.AddedMiB,
-            top + panel + 40,
+            top + panel + 70,
             panel,
             left,
             width);
@@ -250,9 +250,9 @@ internal static class Report
         {
             svg.AppendLine(
                 inv,
-                $"<rect x=\"{left + (t * 180)}\" y=\"{(2 * panel) + 95}\" width=\"12\" " +
+                $"<rect x=\"{left + (t * 180)}\" y=\"{(2 * panel) + 140}\" width=\"12\" " +
                 $"height=\"12\" fill=\"{Colors[t % Colors.Length]}\"/><text " +
-                $"x=\"{left + (t * 180) + 16}\" y=\"{(2 * panel) + 105}\">{tools[t].Name}</text>");
+                $"x=\"{left + (t * 180) + 16}\" y=\"{(2 * panel) + 150}\">{tools[t].Name}</text>");
         }
 
         svg.AppendLine("</svg>");
