@@ -12,7 +12,10 @@ public sealed class JournalFile(string path)
     public void EnsureCreated()
     {
         Directory.CreateDirectory(System.IO.Path.GetDirectoryName(Path)!);
-        Execute("PRAGMA journal_mode=WAL; CREATE TABLE IF NOT EXISTS entries (id INTEGER PRIMARY KEY, text TEXT NOT NULL, time TEXT NOT NULL)", null);
+        Execute(
+            "PRAGMA journal_mode=WAL; CREATE TABLE IF NOT EXISTS entries "
+            + "(id INTEGER PRIMARY KEY, text TEXT NOT NULL, time TEXT NOT NULL)",
+            null);
     }
 
     /// <summary>Adds an entry.</summary>

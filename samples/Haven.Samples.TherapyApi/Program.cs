@@ -19,7 +19,11 @@ app.MapPost("/patients", (NewPatient patient, TherapyDatabase db) =>
     return Results.Created($"/patients/{id}", new { id });
 });
 
-app.MapDelete("/patients/{id:long}", async (long id, TherapyDatabase db, IBackupTrigger backup, CancellationToken cancellationToken) =>
+app.MapDelete("/patients/{id:long}", async (
+    long id,
+    TherapyDatabase db,
+    IBackupTrigger backup,
+    CancellationToken cancellationToken) =>
 {
     if (!db.DeletePatient(id))
     {
@@ -31,7 +35,12 @@ app.MapDelete("/patients/{id:long}", async (long id, TherapyDatabase db, IBackup
     return Results.NoContent();
 });
 
-app.MapPost("/patients/import", async (NewPatient[] patients, bool? wait, TherapyDatabase db, IBackupTrigger backup, CancellationToken cancellationToken) =>
+app.MapPost("/patients/import", async (
+    NewPatient[] patients,
+    bool? wait,
+    TherapyDatabase db,
+    IBackupTrigger backup,
+    CancellationToken cancellationToken) =>
 {
     int count = db.ImportPatients(patients);
     string reason = $"bulk import of {count} patients";
@@ -47,10 +56,14 @@ app.MapPost("/patients/import", async (NewPatient[] patients, bool? wait, Therap
 });
 
 app.MapPost("/patients/{id:long}/moods", (long id, NewMoodLog mood, TherapyDatabase db) =>
-    db.AddMoodLog(id, mood) is { } logId ? Results.Created($"/patients/{id}/moods/{logId}", new { id = logId }) : Results.NotFound());
+    db.AddMoodLog(id, mood) is { } logId
+        ? Results.Created($"/patients/{id}/moods/{logId}", new { id = logId })
+        : Results.NotFound());
 
 app.MapPost("/patients/{id:long}/notes", (long id, NewNote note, TherapyDatabase db) =>
-    db.AddNote(id, note) is { } noteId ? Results.Created($"/patients/{id}/notes/{noteId}", new { id = noteId }) : Results.NotFound());
+    db.AddNote(id, note) is { } noteId
+        ? Results.Created($"/patients/{id}/notes/{noteId}", new { id = noteId })
+        : Results.NotFound());
 
 app.Run();
 

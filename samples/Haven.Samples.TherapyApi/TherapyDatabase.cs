@@ -66,7 +66,8 @@ public sealed class TherapyDatabase(string path)
     {
         ArgumentNullException.ThrowIfNull(mood);
         return InsertFor(patientId,
-            "INSERT INTO mood_logs (patient_id, mood, sleep_hours, notes, time) VALUES ($p, $a, $b, $c, $t) RETURNING id",
+            "INSERT INTO mood_logs (patient_id, mood, sleep_hours, notes, time) "
+            + "VALUES ($p, $a, $b, $c, $t) RETURNING id",
             mood.Mood, mood.SleepHours, mood.Notes);
     }
 
@@ -74,7 +75,12 @@ public sealed class TherapyDatabase(string path)
     public long? AddNote(long patientId, NewNote note)
     {
         ArgumentNullException.ThrowIfNull(note);
-        return InsertFor(patientId, "INSERT INTO notes (patient_id, text, time) VALUES ($p, $a, $t) RETURNING id", note.Text, null, null);
+        return InsertFor(
+            patientId,
+            "INSERT INTO notes (patient_id, text, time) VALUES ($p, $a, $t) RETURNING id",
+            note.Text,
+            null,
+            null);
     }
 
     private long? InsertFor(long patientId, string sql, object? a, object? b, object? c)

@@ -38,16 +38,22 @@ internal sealed partial class BackupEngine
         }
     }
 
-    private async Task<DrillResult?> DrillSourceAsync(LocalRepository repository, string source, DrillSettings drill, CancellationToken cancellationToken)
+    private async Task<DrillResult?> DrillSourceAsync(
+        LocalRepository repository,
+        string source,
+        DrillSettings drill,
+        CancellationToken cancellationToken)
     {
-        var newest = repository.ReadAllSnapshots().Manifests.LastOrDefault(m => m.Source.Path == source && m.Trigger != Triggers.PreRestore);
+        var newest = repository.ReadAllSnapshots().Manifests
+            .LastOrDefault(m => m.Source.Path == source && m.Trigger != Triggers.PreRestore);
         DrillResult? result = null;
         string? error = newest is null ? "the repository holds no snapshot of it" : null;
         if (newest is not null)
         {
             try
             {
-                result = await Task.Run(() => DrillRunner.Run(repository, newest, drill), cancellationToken).ConfigureAwait(false);
+                result = await Task.Run(() => DrillRunner.Run(repository, newest, drill), cancellationToken)
+                    .ConfigureAwait(false);
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
@@ -61,7 +67,12 @@ internal sealed partial class BackupEngine
         metrics.DrillRan(source, passed);
         if (result is not null)
         {
-            HostingLog.DrillCompleted(logger, source, result.SnapshotId, passed ? "passed" : "failed: " + string.Join("; ", result.Failures), result.RtoSeconds);
+            HostingLog.DrillCompleted(
+                logger,
+                source,
+                result.SnapshotId,
+                passed ? "passed" : "failed: " + string.Join("; ", result.Failures),
+                result.RtoSeconds);
         }
         else
         {

@@ -26,10 +26,13 @@ internal sealed partial class BackupEngine(
     /// <summary>Full paths of the configured sqlite sources, in configuration order.</summary>
     public static IReadOnlyList<string> SqliteSources(HavenOptions settings) =>
         [.. settings.Sources
-            .Where(s => string.Equals(s.Kind?.Trim(), SourceKinds.Sqlite, StringComparison.OrdinalIgnoreCase) && !string.IsNullOrWhiteSpace(s.Path))
+            .Where(s => string.Equals(s.Kind?.Trim(), SourceKinds.Sqlite, StringComparison.OrdinalIgnoreCase)
+                && !string.IsNullOrWhiteSpace(s.Path))
             .Select(s => Path.GetFullPath(s.Path!))];
 
-    /// <summary>A failure as one line for logs and status: Haven's own messages as they are, others with their type.</summary>
+    /// <summary>
+    /// A failure as one line for logs and status: Haven's own messages as they are, others with their type.
+    /// </summary>
     public static string Describe(Exception e) => e is HavenException ? e.Message : $"{e.GetType().Name}: {e.Message}";
 
     /// <summary>
@@ -37,7 +40,10 @@ internal sealed partial class BackupEngine(
     /// sources failed) after trying them all; cancelling abandons the in-flight snapshot, which
     /// Haven.Core then never lists.
     /// </summary>
-    public async Task<IReadOnlyList<Manifest>> BackupAsync(string trigger, string? reason, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<Manifest>> BackupAsync(
+        string trigger,
+        string? reason,
+        CancellationToken cancellationToken)
     {
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
@@ -50,7 +56,8 @@ internal sealed partial class BackupEngine(
             {
                 try
                 {
-                    manifests.Add(await BackupSourceAsync(repository, source, trigger, reason, cancellationToken).ConfigureAwait(false));
+                    manifests.Add(await BackupSourceAsync(repository, source, trigger, reason, cancellationToken)
+                        .ConfigureAwait(false));
                 }
                 catch (Exception e) when (e is not OperationCanceledException)
                 {
@@ -85,7 +92,10 @@ internal sealed partial class BackupEngine(
         }
     }
 
-    private async Task<LocalRepository> OpenAsync(IReadOnlyList<string> sources, string trigger, CancellationToken cancellationToken)
+    private async Task<LocalRepository> OpenAsync(
+        IReadOnlyList<string> sources,
+        string trigger,
+        CancellationToken cancellationToken)
     {
         try
         {
@@ -102,7 +112,12 @@ internal sealed partial class BackupEngine(
         }
     }
 
-    private async Task<Manifest> BackupSourceAsync(LocalRepository repository, string source, string trigger, string? reason, CancellationToken cancellationToken)
+    private async Task<Manifest> BackupSourceAsync(
+        LocalRepository repository,
+        string source,
+        string trigger,
+        string? reason,
+        CancellationToken cancellationToken)
     {
         var settings = options.Value;
         var request = new BackupRequest { Trigger = trigger, Reason = reason, CancellationToken = cancellationToken };
@@ -110,7 +125,8 @@ internal sealed partial class BackupEngine(
         {
             try
             {
-                var manifest = await Task.Run(() => SqliteBackup.Run(repository, source, request), cancellationToken).ConfigureAwait(false);
+                var manifest = await Task.Run(() => SqliteBackup.Run(repository, source, request), cancellationToken)
+                    .ConfigureAwait(false);
                 RecordSuccess(source, manifest);
                 return manifest;
             }
@@ -136,13 +152,24 @@ internal sealed partial class BackupEngine(
             LastAttemptFailed = false,
         });
         metrics.BackupSucceeded(source, manifest.Trigger, manifest.Stats.DurationSeconds, manifest.Stats.AddedBytes);
-        HostingLog.BackupCompleted(logger, source, manifest.Trigger, manifest.Id, manifest.Stats.AddedBytes, manifest.Stats.DurationSeconds);
+        HostingLog.BackupCompleted(
+            logger,
+            source,
+            manifest.Trigger,
+            manifest.Id,
+            manifest.Stats.AddedBytes,
+            manifest.Stats.DurationSeconds);
     }
 
     private void RecordFailure(string source, string trigger, Exception e)
     {
         string error = Describe(e);
-        status.Update(source, s => s with { LastFailure = time.GetUtcNow().UtcDateTime, LastError = error, LastAttemptFailed = true });
+        status.Update(source, s => s with
+        {
+            LastFailure = time.GetUtcNow().UtcDateTime,
+            LastError = error,
+            LastAttemptFailed = true,
+        });
         metrics.BackupFailed(source, trigger);
         HostingLog.BackupFailed(logger, source, trigger, error);
     }

@@ -25,11 +25,15 @@ internal sealed class BackupSchedule
         string[] fields = cron.Split(' ', StringSplitOptions.RemoveEmptyEntries);
         var format = fields.Length == 6 ? CronFormat.IncludeSeconds : CronFormat.Standard;
         var expression = CronExpression.Parse(cron, format);
-        var zone = string.IsNullOrWhiteSpace(timeZone) ? TimeZoneInfo.Utc : TimeZoneInfo.FindSystemTimeZoneById(timeZone);
+        var zone = string.IsNullOrWhiteSpace(timeZone)
+            ? TimeZoneInfo.Utc
+            : TimeZoneInfo.FindSystemTimeZoneById(timeZone);
         return new BackupSchedule(expression, zone);
     }
 
-    /// <summary>The first occurrence strictly after <paramref name="after"/>, in UTC; null when there is none.</summary>
+    /// <summary>
+    /// The first occurrence strictly after <paramref name="after"/>, in UTC; null when there is none.
+    /// </summary>
     public DateTimeOffset? Next(DateTimeOffset after)
     {
         var next = _expression.GetNextOccurrence(after, _zone);

@@ -16,7 +16,8 @@ internal sealed class CoalescedRequests
     private readonly Dictionary<string, int> _reasons = new(StringComparer.Ordinal);
     private readonly List<string> _order = [];
 
-    public TaskCompletionSource<IReadOnlyList<Manifest>> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    public TaskCompletionSource<IReadOnlyList<Manifest>> Done { get; } =
+        new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public int Count { get; private set; }
 

@@ -11,10 +11,14 @@ namespace Haven.Hosting;
 /// after the previous batch started. Requests made while a batch runs join the next one, which is
 /// what lets an awaiting caller rely on the snapshot it gets holding its change.
 /// </summary>
-internal sealed class CriticalOperationQueue(IOptions<HavenOptions> options, BackupEngine engine, TimeProvider time) : IBackupTrigger
+internal sealed class CriticalOperationQueue(
+    IOptions<HavenOptions> options,
+    BackupEngine engine,
+    TimeProvider time) : IBackupTrigger
 {
     private readonly Lock _lock = new();
-    private readonly Channel<bool> _signal = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
+    private readonly Channel<bool> _signal = Channel.CreateBounded<bool>(
+        new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
     private CoalescedRequests? _pending;
     private CoalescedRequests? _running;
     private DateTimeOffset? _lastStart;
@@ -28,7 +32,9 @@ internal sealed class CriticalOperationQueue(IOptions<HavenOptions> options, Bac
         return ValueTask.CompletedTask;
     }
 
-    public Task<IReadOnlyList<Manifest>> RequestBackupAndWaitAsync(string reason, CancellationToken cancellationToken = default) =>
+    public Task<IReadOnlyList<Manifest>> RequestBackupAndWaitAsync(
+        string reason,
+        CancellationToken cancellationToken = default) =>
         Enqueue(reason).Done.Task.WaitAsync(cancellationToken);
 
     public async Task FlushAsync(CancellationToken cancellationToken = default)
@@ -58,7 +64,9 @@ internal sealed class CriticalOperationQueue(IOptions<HavenOptions> options, Bac
         return batch;
     }
 
-    /// <summary>Runs batches until <paramref name="stopping"/>; each snapshot is cancelled only by <paramref name="abandon"/>.</summary>
+    /// <summary>
+    /// Runs batches until <paramref name="stopping"/>; each snapshot is cancelled only by <paramref name="abandon"/>.
+    /// </summary>
     internal async Task RunAsync(CancellationToken stopping, CancellationToken abandon)
     {
         try
@@ -109,7 +117,8 @@ internal sealed class CriticalOperationQueue(IOptions<HavenOptions> options, Bac
         _lastStart = time.GetUtcNow();
         try
         {
-            batch.Done.TrySetResult(await engine.BackupAsync(Triggers.CriticalOperation, batch.Describe(), abandon).ConfigureAwait(false));
+            batch.Done.TrySetResult(
+                await engine.BackupAsync(Triggers.CriticalOperation, batch.Describe(), abandon).ConfigureAwait(false));
         }
         catch (OperationCanceledException)
         {

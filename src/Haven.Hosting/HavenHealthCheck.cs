@@ -10,12 +10,17 @@ namespace Haven.Hosting;
 /// (the launch snapshot is still running), or when drills are checked and the last one failed or
 /// is too old. The description names each source and what is wrong.
 /// </summary>
-internal sealed class HavenHealthCheck(IOptions<HavenOptions> options, HavenStatus status, TimeProvider time) : IHealthCheck
+internal sealed class HavenHealthCheck(
+    IOptions<HavenOptions> options,
+    HavenStatus status,
+    TimeProvider time) : IHealthCheck
 {
     /// <summary>The default drill threshold when a drill schedule is set but no threshold is.</summary>
     private static readonly TimeSpan DefaultDrillMaxAge = TimeSpan.FromDays(8);
 
-    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    public Task<HealthCheckResult> CheckHealthAsync(
+        HealthCheckContext context,
+        CancellationToken cancellationToken = default)
     {
         var settings = options.Value;
         var now = time.GetUtcNow().UtcDateTime;
@@ -44,7 +49,12 @@ internal sealed class HavenHealthCheck(IOptions<HavenOptions> options, HavenStat
         return Task.FromResult(result);
     }
 
-    private static void AssessBackup(SourceStatus state, DateTime now, TimeSpan maxAge, List<string> unhealthy, List<string> degraded)
+    private static void AssessBackup(
+        SourceStatus state,
+        DateTime now,
+        TimeSpan maxAge,
+        List<string> unhealthy,
+        List<string> degraded)
     {
         if (state.LastAttemptFailed)
         {

@@ -31,10 +31,12 @@ internal sealed class HavenHostedService(
     {
         var settings = options.Value;
         bool launched = false;
-        if (settings.Launch.RequireBackupWithin is { } limit && await LastBackupTooOldAsync(limit, cancellationToken).ConfigureAwait(false))
+        if (settings.Launch.RequireBackupWithin is { } limit
+            && await LastBackupTooOldAsync(limit, cancellationToken).ConfigureAwait(false))
         {
             // Throws when it fails: the app asked to refuse to start without a recent backup.
-            await engine.BackupAsync(Triggers.Launch, "app started; newest snapshot was too old", cancellationToken).ConfigureAwait(false);
+            await engine.BackupAsync(Triggers.Launch, "app started; newest snapshot was too old", cancellationToken)
+                .ConfigureAwait(false);
             launched = true;
         }
 
@@ -85,7 +87,9 @@ internal sealed class HavenHostedService(
         if (!string.IsNullOrWhiteSpace(cron))
         {
             var schedule = BackupSchedule.Parse(cron, timeZone);
-            _running.Add(Task.Run(() => ScheduleLoop.RunAsync(job, schedule, run, time, logger, _stopping.Token), CancellationToken.None));
+            _running.Add(Task.Run(
+                () => ScheduleLoop.RunAsync(job, schedule, run, time, logger, _stopping.Token),
+                CancellationToken.None));
         }
     }
 
@@ -145,7 +149,8 @@ internal sealed class HavenHostedService(
             HostingLog.FinalSnapshot(logger, "app stopping");
             await RunQuietlyAsync(async () =>
             {
-                await engine.BackupAsync(Triggers.CriticalOperation, "final snapshot: app stopping", _abandon.Token).ConfigureAwait(false);
+                await engine.BackupAsync(Triggers.CriticalOperation, "final snapshot: app stopping", _abandon.Token)
+                    .ConfigureAwait(false);
                 return true;
             }).ConfigureAwait(false);
         }

@@ -27,10 +27,17 @@ public sealed class HavenMetrics
         _backups = meter.CreateCounter<long>("haven.backups", "{snapshot}", "Snapshots taken successfully.");
         _failures = meter.CreateCounter<long>("haven.backup.failures", "{failure}", "Backups that failed.");
         _duration = meter.CreateHistogram<double>("haven.backup.duration", "s", "Time to take one snapshot.");
-        _addedBytes = meter.CreateCounter<long>("haven.backup.added_bytes", "By", "Bytes a snapshot added to the repository.");
+        _addedBytes = meter.CreateCounter<long>(
+            "haven.backup.added_bytes",
+            "By",
+            "Bytes a snapshot added to the repository.");
         _drills = meter.CreateCounter<long>("haven.drills", "{drill}", "Drills run.");
         _drillFailures = meter.CreateCounter<long>("haven.drill.failures", "{failure}", "Drills that failed.");
-        meter.CreateObservableGauge("haven.backup.last_success_age", () => Ages(status, time), "s", "Seconds since each source's last successful backup.");
+        meter.CreateObservableGauge(
+            "haven.backup.last_success_age",
+            () => Ages(status, time),
+            "s",
+            "Seconds since each source's last successful backup.");
     }
 
     internal void BackupSucceeded(string source, string trigger, double seconds, long addedBytes)
@@ -63,7 +70,9 @@ public sealed class HavenMetrics
         {
             if (source.LastSuccess is { } last)
             {
-                yield return new Measurement<double>((now - last).TotalSeconds, new KeyValuePair<string, object?>("haven.source", Path.GetFileName(source.Source)));
+                yield return new Measurement<double>(
+                    (now - last).TotalSeconds,
+                    new KeyValuePair<string, object?>("haven.source", Path.GetFileName(source.Source)));
             }
         }
     }

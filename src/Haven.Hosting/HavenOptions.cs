@@ -66,6 +66,8 @@ public sealed class HavenOptions
     /// </summary>
     public TimeSpan BusyRetryDelay { get; set; } = TimeSpan.FromSeconds(5);
 
-    /// <summary>How many times a backup is tried while the repository is locked (default 12: a minute at the default delay).</summary>
+    /// <summary>
+    /// How many times a backup is tried while the repository is locked (default 12: a minute at the default delay).
+    /// </summary>
     public int BusyRetryAttempts { get; set; } = 12;
 }

@@ -15,7 +15,8 @@ internal sealed class HavenOptionsValidator : IValidateOptions<HavenOptions>
         var failures = new List<string>();
         if (string.IsNullOrWhiteSpace(options.Repository))
         {
-            failures.Add("Haven:Repository is not set: give the repository folder (environment variable Haven__Repository).");
+            failures.Add(
+                "Haven:Repository is not set: give the repository folder (environment variable Haven__Repository).");
         }
 
         ValidateSecret(options, failures);
@@ -65,7 +66,9 @@ internal sealed class HavenOptionsValidator : IValidateOptions<HavenOptions>
     {
         if (options.Sources.Count == 0)
         {
-            failures.Add("Haven:Sources is empty: name at least one source, e.g. Haven:Sources:0:Kind=sqlite and Haven:Sources:0:Path=/srv/app/therapy.db.");
+            failures.Add(
+                "Haven:Sources is empty: name at least one source, e.g. Haven:Sources:0:Kind=sqlite "
+                + "and Haven:Sources:0:Path=/srv/app/therapy.db.");
         }
 
         for (int i = 0; i < options.Sources.Count; i++)
@@ -85,14 +88,19 @@ internal sealed class HavenOptionsValidator : IValidateOptions<HavenOptions>
             case SourceKinds.Sqlite:
                 break;
             case SourceKinds.Files:
-                failures.Add($"{key}: kind 'files' is not supported by Haven.Hosting yet; only 'sqlite' sources can be backed up in this version.");
+                failures.Add(
+                    $"{key}: kind 'files' is not supported by Haven.Hosting yet; "
+                    + "only 'sqlite' sources can be backed up in this version.");
                 break;
             case SourceKinds.Postgres:
                 // The connection string is never echoed: it may hold a password.
-                failures.Add($"{key}: kind 'postgres' is not supported by Haven.Hosting yet; only 'sqlite' sources can be backed up in this version.");
+                failures.Add(
+                    $"{key}: kind 'postgres' is not supported by Haven.Hosting yet; "
+                    + "only 'sqlite' sources can be backed up in this version.");
                 break;
             default:
-                failures.Add($"{key}:Kind is '{source.Kind}'; it must be one of: {string.Join(", ", SourceKinds.All)}.");
+                failures.Add(
+                    $"{key}:Kind is '{source.Kind}'; it must be one of: {string.Join(", ", SourceKinds.All)}.");
                 break;
         }
     }
@@ -114,7 +122,8 @@ internal sealed class HavenOptionsValidator : IValidateOptions<HavenOptions>
         }
         catch (TimeZoneNotFoundException)
         {
-            failures.Add($"{key}:TimeZone '{timeZone}' is not a known time zone; use an IANA id such as Europe/London.");
+            failures.Add(
+                $"{key}:TimeZone '{timeZone}' is not a known time zone; use an IANA id such as Europe/London.");
         }
     }
 

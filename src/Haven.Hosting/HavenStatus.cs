@@ -18,7 +18,10 @@ public sealed class HavenStatus
 
     internal void Update(string source, Func<SourceStatus, SourceStatus> change)
     {
-        var updated = _sources.AddOrUpdate(source, s => change(new SourceStatus { Source = s }), (_, old) => change(old));
+        var updated = _sources.AddOrUpdate(
+            source,
+            s => change(new SourceStatus { Source = s }),
+            (_, old) => change(old));
         Changed?.Invoke(this, updated);
     }
 }

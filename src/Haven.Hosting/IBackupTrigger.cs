@@ -24,7 +24,9 @@ public interface IBackupTrigger
     /// after this call, so they hold every change the caller committed before calling. Throws the
     /// backup's failure; cancelling stops the wait, not the snapshot.
     /// </summary>
-    Task<IReadOnlyList<Manifest>> RequestBackupAndWaitAsync(string reason, CancellationToken cancellationToken = default);
+    Task<IReadOnlyList<Manifest>> RequestBackupAndWaitAsync(
+        string reason,
+        CancellationToken cancellationToken = default);
 
     /// <summary>
     /// Waits until every request made before this call, and the launch snapshot, has been covered

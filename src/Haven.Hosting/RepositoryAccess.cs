@@ -41,7 +41,9 @@ internal sealed class RepositoryAccess(
         return _repository;
     }
 
-    /// <summary>The secret, from the first source that is set: delegate, key file, passphrase file, environment variable.</summary>
+    /// <summary>
+    /// The secret, from the first source that is set: delegate, key file, passphrase file, environment variable.
+    /// </summary>
     internal static async Task<Secret> ResolveSecretAsync(HavenOptions settings, CancellationToken cancellationToken)
     {
         if (settings.SecretProvider is not null)
@@ -62,7 +64,8 @@ internal sealed class RepositoryAccess(
 
         string? passphrase = Environment.GetEnvironmentVariable(settings.PassphraseVariable);
         return string.IsNullOrEmpty(passphrase)
-            ? throw new Core.UsageException($"No secret for the Haven repository: {settings.PassphraseVariable} is not set.")
+            ? throw new Core.UsageException(
+                $"No secret for the Haven repository: {settings.PassphraseVariable} is not set.")
             : Secret.FromPassphrase(passphrase);
     }
 

@@ -10,7 +10,12 @@ namespace Haven.Hosting;
 internal static class ScheduleLoop
 {
     public static async Task RunAsync(
-        string job, BackupSchedule schedule, Func<Task> run, TimeProvider time, ILogger logger, CancellationToken stopping)
+        string job,
+        BackupSchedule schedule,
+        Func<Task> run,
+        TimeProvider time,
+        ILogger logger,
+        CancellationToken stopping)
     {
         var last = time.GetUtcNow();
         try

@@ -6,7 +6,9 @@ public sealed record SourceStatus
     /// <summary>The source's full path.</summary>
     public required string Source { get; init; }
 
-    /// <summary>Time of the newest snapshot known to have succeeded (from the repository at start, then from this app).</summary>
+    /// <summary>
+    /// Time of the newest snapshot known to have succeeded (from the repository at start, then from this app).
+    /// </summary>
     public DateTime? LastSuccess { get; init; }
 
     /// <summary>Id of that snapshot.</summary>

@@ -10,7 +10,15 @@ public sealed class BackupScheduleTests
 
         var runs = Occurrences(schedule, Utc("2026-10-24T22:30:00Z"), 5);
 
-        Assert.Equal([Utc("2026-10-24T23:00:00Z"), Utc("2026-10-25T00:00:00Z"), Utc("2026-10-25T01:00:00Z"), Utc("2026-10-25T02:00:00Z"), Utc("2026-10-25T03:00:00Z")], runs);
+        Assert.Equal(
+            [
+                Utc("2026-10-24T23:00:00Z"),
+                Utc("2026-10-25T00:00:00Z"),
+                Utc("2026-10-25T01:00:00Z"),
+                Utc("2026-10-25T02:00:00Z"),
+                Utc("2026-10-25T03:00:00Z"),
+            ],
+            runs);
     }
 
     [Fact]
@@ -21,7 +29,14 @@ public sealed class BackupScheduleTests
 
         var runs = Occurrences(schedule, Utc("2026-03-28T23:30:00Z"), 4);
 
-        Assert.Equal([Utc("2026-03-29T00:00:00Z"), Utc("2026-03-29T01:00:00Z"), Utc("2026-03-29T02:00:00Z"), Utc("2026-03-29T03:00:00Z")], runs);
+        Assert.Equal(
+            [
+                Utc("2026-03-29T00:00:00Z"),
+                Utc("2026-03-29T01:00:00Z"),
+                Utc("2026-03-29T02:00:00Z"),
+                Utc("2026-03-29T03:00:00Z"),
+            ],
+            runs);
     }
 
     [Fact]
@@ -52,5 +67,6 @@ public sealed class BackupScheduleTests
         return runs;
     }
 
-    private static DateTimeOffset Utc(string text) => DateTimeOffset.Parse(text, System.Globalization.CultureInfo.InvariantCulture);
+    private static DateTimeOffset Utc(string text) =>
+        DateTimeOffset.Parse(text, System.Globalization.CultureInfo.InvariantCulture);
 }

@@ -25,7 +25,8 @@ public sealed class HavenMetricsTests
         await factory.Trigger.RequestBackupAndWaitAsync("metrics test").WaitAsync(Timeout);
         repository.BreakData();
         await client.PostAsJsonAsync("/patients", new { name = "Synthetic Person F" });
-        await Assert.ThrowsAnyAsync<Exception>(() => factory.Trigger.RequestBackupAndWaitAsync("will fail").WaitAsync(Timeout));
+        await Assert.ThrowsAnyAsync<Exception>(
+            () => factory.Trigger.RequestBackupAndWaitAsync("will fail").WaitAsync(Timeout));
         repository.RepairData();
         listener.RecordObservableInstruments();
 
@@ -50,8 +51,10 @@ public sealed class HavenMetricsTests
                 }
             },
         };
-        listener.SetMeasurementEventCallback<long>((instrument, value, _, _) => measurements.Enqueue((instrument.Name, value)));
-        listener.SetMeasurementEventCallback<double>((instrument, value, _, _) => measurements.Enqueue((instrument.Name, value)));
+        listener.SetMeasurementEventCallback<long>(
+            (instrument, value, _, _) => measurements.Enqueue((instrument.Name, value)));
+        listener.SetMeasurementEventCallback<double>(
+            (instrument, value, _, _) => measurements.Enqueue((instrument.Name, value)));
         listener.Start();
         return listener;
     }

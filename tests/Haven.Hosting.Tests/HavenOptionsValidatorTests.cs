@@ -10,7 +10,10 @@ public sealed class HavenOptionsValidatorTests
     [Theory]
     [InlineData("files", "Path", "/srv/app/uploads")]
     [InlineData("postgres", "Connection", "Host=db;Username=app;Password=hunter2")]
-    public async Task HostStart_UnsupportedKind_RefusedWithClearMessage_NoSecretEchoed(string kind, string key, string value)
+    public async Task HostStart_UnsupportedKind_RefusedWithClearMessage_NoSecretEchoed(
+        string kind,
+        string key,
+        string value)
     {
         using var host = BuildHost(new Dictionary<string, string?>
         {
@@ -55,7 +58,9 @@ public sealed class HavenOptionsValidatorTests
         var failures = new HavenOptionsValidator().Validate(null, options).Failures!.ToList();
 
         Assert.Contains(failures, f => f.StartsWith("Haven:Schedule:Cron 'every hour'", StringComparison.Ordinal));
-        Assert.Contains(failures, f => f.StartsWith("Haven:Drill:TimeZone 'Nowhere/Atlantis'", StringComparison.Ordinal));
+        Assert.Contains(
+            failures,
+            f => f.StartsWith("Haven:Drill:TimeZone 'Nowhere/Atlantis'", StringComparison.Ordinal));
         Assert.Contains(failures, f => f.StartsWith("Haven:Sources:0:Kind is 'mysql'", StringComparison.Ordinal));
         Assert.Contains(failures, f => f.StartsWith("Haven:Sources:1:Path is not set", StringComparison.Ordinal));
     }

@@ -9,7 +9,9 @@ using Microsoft.Extensions.Time.Testing;
 
 namespace Haven.Hosting.Tests;
 
-/// <summary>Scheduled snapshots in a real host and repository, with a fake clock moved by the test: no sleeps.</summary>
+/// <summary>
+/// Scheduled snapshots in a real host and repository, with a fake clock moved by the test: no sleeps.
+/// </summary>
 public sealed class ScheduleLoopTests
 {
     private const int NextRunEvent = 4120;
@@ -40,15 +42,27 @@ public sealed class ScheduleLoopTests
 
         // 01:00 BST (00:00 UTC) and 01:00 GMT (01:00 UTC) are different real hours: both run, one hour apart.
         Assert.Equal(
-            ["2026-10-25T00:00:00", "2026-10-25T01:00:00", "2026-10-25T02:00:00", "2026-10-25T03:00:00", "2026-10-25T04:00:00"],
+            [
+                "2026-10-25T00:00:00",
+                "2026-10-25T01:00:00",
+                "2026-10-25T02:00:00",
+                "2026-10-25T03:00:00",
+                "2026-10-25T04:00:00",
+            ],
             planned.Select(m => m[(m.IndexOf("at ", StringComparison.Ordinal) + 3)..][..19]).ToList());
         Assert.All(planned, m => Assert.EndsWith("+00:00", m, StringComparison.Ordinal));
         var times = repository.Snapshots().Where(s => s.Trigger == Triggers.Schedule)
             .Select(s => s.Time.ToString("yyyy-MM-ddTHH:mm:ssK", CultureInfo.InvariantCulture)).ToList();
-        Assert.Equal(["2026-10-25T00:30:00Z", "2026-10-25T01:30:00Z", "2026-10-25T02:30:00Z", "2026-10-25T03:30:00Z"], times);
+        Assert.Equal(
+            ["2026-10-25T00:30:00Z", "2026-10-25T01:30:00Z", "2026-10-25T02:30:00Z", "2026-10-25T03:30:00Z"],
+            times);
     }
 
-    private static IHost BuildHost(TestRepository repository, string database, TimeProvider clock, CapturingLoggerProvider logs)
+    private static IHost BuildHost(
+        TestRepository repository,
+        string database,
+        TimeProvider clock,
+        CapturingLoggerProvider logs)
     {
         var builder = Host.CreateApplicationBuilder();
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>

@@ -7,7 +7,9 @@ using Haven.Hosting.Tests.Support;
 
 namespace Haven.Hosting.Tests.Samples;
 
-/// <summary>The sample web app with Haven wired in, booted in-process on a real SQLite file and a real repository.</summary>
+/// <summary>
+/// The sample web app with Haven wired in, booted in-process on a real SQLite file and a real repository.
+/// </summary>
 public sealed class TherapyApiTests
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(20);
@@ -72,7 +74,8 @@ public sealed class TherapyApiTests
         long id = (await created.Content.ReadFromJsonAsync<IdResponse>())!.Id;
 
         var stopwatch = Stopwatch.StartNew();
-        using (var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={factory.DatabasePath};Pooling=False"))
+        using (var connection = new Microsoft.Data.Sqlite.SqliteConnection(
+            $"Data Source={factory.DatabasePath};Pooling=False"))
         {
             connection.Open();
             using var command = connection.CreateCommand();
@@ -112,7 +115,8 @@ public sealed class TherapyApiTests
 
         await client.PostAsJsonAsync("/patients", new { name = "Synthetic Person D" });
         repository.BreakData();
-        await Assert.ThrowsAnyAsync<Exception>(() => factory.Trigger.RequestBackupAndWaitAsync("while the repository is broken").WaitAsync(Timeout));
+        await Assert.ThrowsAnyAsync<Exception>(
+            () => factory.Trigger.RequestBackupAndWaitAsync("while the repository is broken").WaitAsync(Timeout));
         var broken = await client.GetAsync("/health");
         Assert.Equal(HttpStatusCode.ServiceUnavailable, broken.StatusCode);
         Assert.Equal("Unhealthy", await broken.Content.ReadAsStringAsync());

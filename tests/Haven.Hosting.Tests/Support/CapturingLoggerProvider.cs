@@ -30,7 +30,8 @@ public sealed class CapturingLoggerProvider : ILoggerProvider
             }
             catch (OperationCanceledException)
             {
-                throw new TimeoutException($"Waited {timeout} for {count} log events {eventId}; saw: {string.Join(" | ", matching)}");
+                throw new TimeoutException(
+                    $"Waited {timeout} for {count} log events {eventId}; saw: {string.Join(" | ", matching)}");
             }
         }
     }
@@ -43,7 +44,12 @@ public sealed class CapturingLoggerProvider : ILoggerProvider
 
         public bool IsEnabled(LogLevel logLevel) => true;
 
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        public void Log<TState>(
+            LogLevel logLevel,
+            EventId eventId,
+            TState state,
+            Exception? exception,
+            Func<TState, Exception?, string> formatter)
         {
             owner._entries.Enqueue((eventId.Id, formatter(state, exception)));
             owner._added.Release();

@@ -32,7 +32,9 @@ public sealed class TestRepository
         return repository.Snapshots();
     }
 
-    /// <summary>Replaces the data folder with a file, so that every backup that stores new content fails (root ignores chmod).</summary>
+    /// <summary>
+    /// Replaces the data folder with a file, so that every backup that stores new content fails (root ignores chmod).
+    /// </summary>
     public void BreakData()
     {
         Directory.Move(Path.Combine(Root, "data"), Path.Combine(Root, "data.away"));

@@ -7,7 +7,10 @@ namespace Haven.Hosting.Tests.Support;
 /// The sample web app booted in-process on a real SQLite file and a real repository in a temp
 /// folder; the key file is the secret, and settings can be added per test.
 /// </summary>
-public sealed class TherapyApiFactory(TempFolder folder, TestRepository repository, IReadOnlyDictionary<string, string?>? settings = null)
+public sealed class TherapyApiFactory(
+    TempFolder folder,
+    TestRepository repository,
+    IReadOnlyDictionary<string, string?>? settings = null)
     : WebApplicationFactory<Program>
 {
     public string DatabasePath { get; } = folder.File("app/therapy.db");
