@@ -42,17 +42,6 @@ public static class Triggers
 
     /// <summary>Imported from an older backup file.</summary>
     public const string Import = "import";
-
-    /// <summary>All triggers.</summary>
-    public static IReadOnlyList<string> All { get; } =
-    [
-        Launch,
-        CriticalOperation,
-        Schedule,
-        Manual,
-        PreRestore,
-        Import
-    ];
 }
 
 /// <summary>Progress of a long operation: units done of total (pages, bytes or objects).</summary>

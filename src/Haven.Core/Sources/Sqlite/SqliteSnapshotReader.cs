@@ -209,19 +209,6 @@ internal sealed class SqliteSnapshotReader : IDisposable
         }
     }
 
-    /// <summary>Reads page <paramref name="page"/> (1-based) of the view into <paramref name="buffer"/>.</summary>
-    public void ReadPage(long page, Span<byte> buffer)
-    {
-        int read = _walFile.PageOffsets.TryGetValue((uint)page, out long walOffset)
-            ? RandomAccess.Read(_wal!, buffer, walOffset)
-            : RandomAccess.Read(_database, buffer, (page - 1) * PageSize);
-        if (read < buffer.Length)
-        {
-            // The file may be shorter than the view when the last pages live only in the log.
-            buffer[read..].Clear();
-        }
-    }
-
     /// <summary>
     /// Confirms that the log was not restarted while it was read; a restart can only happen when
     /// every frame was already in the main file, and it would mean log frames were overwritten.
