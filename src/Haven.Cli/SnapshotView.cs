@@ -19,5 +19,5 @@ internal sealed record SnapshotView(
 {
     public static SnapshotView From(Manifest m) => new(
         m.Id, m.Time, m.Source.Name, m.Source.Path, m.Source.Kind, m.Trigger, m.Reason, m.Tags,
-        m.Content.Size, m.Stats.AddedBytes, m.Content.Sha256, m.Sqlite?.Tables);
+        m.Content.Size, m.Stats.AddedBytes, m.Content.Sha256, m.Sqlite?.Tables ?? m.Postgres?.Tables);
 }

@@ -71,6 +71,93 @@ internal static class BackupCommand
 
         var backup = new Command("backup", "Take a snapshot of a source.");
         backup.Subcommands.Add(sqlite);
+        backup.Subcommands.Add(Postgres(reason, tags, trigger, json));
         return backup;
+    }
+
+    /// <summary><c>haven backup postgres</c>: pg_dump on an exported snapshot, chunked by content.</summary>
+    private static Command Postgres(Option<string?> reason, Option<string[]> tags, Option<string> trigger, Option<bool> json)
+    {
+        var connection = new Option<string?>("--connection")
+        {
+            Description = "Npgsql connection string or postgres://user@host:port/database URL " +
+                "(default: HAVEN_PG_CONNECTION). Prefer PGPASSWORD or ~/.pgpass to a password in it."
+        };
+        var globals = new Option<bool>("--globals")
+        {
+            Description = "Also store the cluster's roles and tablespaces (pg_dumpall --globals-only)."
+        };
+        var command = new Command(
+            "postgres",
+            "Back up a PostgreSQL database while it is in use; prints the snapshot id last.")
+        {
+            connection, globals, PgBin, reason, tags, trigger, json,
+        };
+        command.SetAction(HavenCli.Action(context =>
+        {
+            var (text, origin) = PostgresConnection(context, connection, "--connection");
+            using var repository = context.OpenRepository();
+            using var progress = context.Progress("backup");
+            var manifest = PostgresBackup.Run(
+                repository,
+                new PostgresBackupOptions
+                {
+                    Connection = text,
+                    ConnectionOrigin = origin,
+                    Globals = context.Parse.GetValue(globals),
+                    ToolDirectory = context.Parse.GetValue(PgBin),
+                },
+                new BackupRequest
+                {
+                    Trigger = context.Parse.GetValue(trigger)!,
+                    Reason = context.Parse.GetValue(reason),
+                    Tags = context.Parse.GetValue(tags) ?? [],
+                    Progress = progress,
+                });
+            if (context.Parse.GetValue(json))
+            {
+                context.WriteJson(SnapshotView.From(manifest));
+                return ExitCodes.Ok;
+            }
+
+            var facts = manifest.Postgres!;
+            context.Out.WriteLine(
+                $"Snapshot of {manifest.Source.Path} (PostgreSQL {facts.ServerVersion}, pg_dump {facts.DumpToolVersion}, " +
+                $"{facts.Encoding}): {facts.Tables.Values.Sum()} rows in {facts.Tables.Count} tables, " +
+                $"{facts.LargeObjects} large objects" +
+                (facts.Globals is null ? "" : facts.Globals.WithPasswords ? ", roles with passwords" : ", roles without passwords"));
+            context.Out.WriteLine(
+                $"Dump of {Format.Bytes(manifest.Content.Size)} in {manifest.Content.Blocks} chunks; added " +
+                $"{Format.Bytes(manifest.Stats.AddedBytes)} ({manifest.Stats.NewChunks} new chunks) in " +
+                $"{manifest.Stats.DurationSeconds:F1} s");
+            context.Out.WriteLine(manifest.Id);
+            return ExitCodes.Ok;
+        }));
+        return command;
+    }
+
+    /// <summary>Folder of PostgreSQL's programs, shared by backup, restore and drill.</summary>
+    internal static readonly Option<string?> PgBin = new("--pg-bin")
+    {
+        Description = "Folder holding pg_dump, pg_dumpall and pg_restore (default: the server's version under " +
+            "/usr/lib/postgresql, else PATH)."
+    };
+
+    /// <summary>The connection from an option, else HAVEN_PG_CONNECTION, with where it came from.</summary>
+    internal static (string Text, string Origin) PostgresConnection(
+        CliContext context,
+        Option<string?> option,
+        string name)
+    {
+        if (context.Parse.GetValue(option) is { } text)
+        {
+            return (text, name);
+        }
+
+        return Environment.GetEnvironmentVariable("HAVEN_PG_CONNECTION") is { Length: > 0 } variable
+            ? (variable, "HAVEN_PG_CONNECTION")
+            : throw new UsageException(
+                $"No PostgreSQL database given.",
+                $"Pass {name} \"Host=...;Username=...;Database=...\" (or a postgres:// URL), or set HAVEN_PG_CONNECTION.");
     }
 }

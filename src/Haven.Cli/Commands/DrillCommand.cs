@@ -21,21 +21,32 @@ internal static class DrillCommand
         };
         var all = new Option<bool>("--all") { Description = "Drill the latest snapshot of every source." };
         var json = new Option<bool>("--json") { Description = "Print the results as JSON." };
+        var postgres = new Option<string?>("--postgres")
+        {
+            Description = "PostgreSQL server for drills of PostgreSQL snapshots (a scratch database is created there " +
+                "and dropped); default: drill.postgres in haven.json, else HAVEN_PG_CONNECTION."
+        };
         var command = new Command(
             "drill",
             "Restore a snapshot into a scratch folder, verify it completely, measure the " +
             "recovery time, and record the result; exit 3 if any check fails.")
         {
-            snapshot, source, all, json,
+            snapshot, source, all, json, postgres, BackupCommand.PgBin,
         };
         command.SetAction(HavenCli.Action(context =>
         {
             var settings = SettingsFile.Load(context);
+            var drill = settings.Drill with
+            {
+                Postgres = context.Parse.GetValue(postgres) ?? settings.Drill.Postgres
+                    ?? Environment.GetEnvironmentVariable("HAVEN_PG_CONNECTION"),
+                PostgresTools = context.Parse.GetValue(BackupCommand.PgBin) ?? settings.Drill.PostgresTools,
+            };
             using var repository = context.OpenRepository();
             var targets = context.Parse.GetValue(all)
                 ? LatestOfEverySource(repository)
                 : [repository.ResolveSnapshot(context.Parse.GetValue(snapshot)!, context.Parse.GetValue(source))];
-            var results = targets.Select(m => DrillRunner.Run(repository, m, settings.Drill)).ToList();
+            var results = targets.Select(m => DrillRunner.Run(repository, m, drill)).ToList();
             if (context.Parse.GetValue(json))
             {
                 context.WriteJson(results);

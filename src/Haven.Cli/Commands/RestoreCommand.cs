@@ -14,10 +14,23 @@ internal static class RestoreCommand
             Description = "Snapshot id, unique prefix of 8+ characters, or 'latest' (the newest non-pre-restore " +
                 "snapshot of --source, else of the database at --to, else of the only source).",
         };
-        var to = new Option<string>("--to") { Description = "Database file to create or replace.", Required = true };
+        var to = new Option<string?>("--to") { Description = "SQLite database file to create or replace." };
+        var toPostgres = new Option<string?>("--to-postgres")
+        {
+            Description = "PostgreSQL database to restore into (connection string or postgres:// URL); created if " +
+                "missing. One that holds data is replaced only with --replace."
+        };
+        var replace = new Option<bool>("--replace")
+        {
+            Description = "PostgreSQL: replace a database that holds data, keeping it as NAME_pre_restore_TIME."
+        };
+        var noOwner = new Option<bool>("--no-owner")
+        {
+            Description = "PostgreSQL: give every object to the restoring role and skip grants (when roles are missing)."
+        };
         var force = new Option<bool>("--force")
         {
-            Description = "Replace the database even if another process has it open."
+            Description = "Replace the database even if another process has it open (PostgreSQL: end its sessions)."
         };
         var source = new Option<string?>("--source")
         {
@@ -33,10 +46,24 @@ internal static class RestoreCommand
             "Restore a SQLite snapshot: verified before it touches anything, atomic, " +
             "with a pre-restore snapshot of what it replaces.")
         {
-            snapshot, to, force, source, json, allowDamagedAudit,
+            snapshot, to, toPostgres, replace, noOwner, force, source, json, allowDamagedAudit, BackupCommand.PgBin,
         };
         command.SetAction(HavenCli.Action(context =>
         {
+            if (context.Parse.GetValue(toPostgres) is { } postgres)
+            {
+                return context.Parse.GetValue(to) is null
+                    ? RestorePostgres(context, postgres, snapshot, source, json, replace, noOwner, force, allowDamagedAudit)
+                    : throw new UsageException("Give either --to or --to-postgres, not both.");
+            }
+
+            if (context.Parse.GetValue(to) is null)
+            {
+                throw new UsageException(
+                    "No restore target given.",
+                    "Pass --to PATH for a SQLite snapshot or --to-postgres CONNECTION for a PostgreSQL one.");
+            }
+
             using var repository = context.OpenRepository();
             var manifest = repository.ResolveSnapshot(
                 context.Parse.GetValue(snapshot)!,
@@ -73,5 +100,59 @@ internal static class RestoreCommand
             return ExitCodes.Ok;
         }));
         return command;
+    }
+
+    private static int RestorePostgres(
+        CliContext context,
+        string connection,
+        Argument<string> snapshot,
+        Option<string?> source,
+        Option<bool> json,
+        Option<bool> replace,
+        Option<bool> noOwner,
+        Option<bool> force,
+        Option<bool> allowDamagedAudit)
+    {
+        using var repository = context.OpenRepository();
+        var manifest = repository.ResolveSnapshot(context.Parse.GetValue(snapshot)!, context.Parse.GetValue(source));
+        using var progress = context.Progress("restore");
+        var result = PostgresRestore.Run(repository, manifest, new PostgresRestoreOptions
+        {
+            Connection = connection,
+            Replace = context.Parse.GetValue(replace),
+            NoOwner = context.Parse.GetValue(noOwner),
+            Force = context.Parse.GetValue(force),
+            ToolDirectory = context.Parse.GetValue(BackupCommand.PgBin),
+            AllowDamagedAudit = context.Parse.GetValue(allowDamagedAudit),
+            Progress = progress,
+        });
+        if (context.Parse.GetValue(json))
+        {
+            context.WriteJson(new
+            {
+                snapshot = result.Snapshot.Id,
+                target = result.Target,
+                preRestoreDatabase = result.PreRestoreDatabase,
+                createdRoles = result.CreatedRoles,
+                checks = result.Checks,
+                seconds = result.Seconds,
+            });
+            return ExitCodes.Ok;
+        }
+
+        context.Out.WriteLine(
+            $"Restored snapshot {result.Snapshot.Id} ({Format.Time(result.Snapshot.Time)}) to {result.Target} in " +
+            $"{result.Seconds:F1} s");
+        if (result.CreatedRoles.Count > 0)
+        {
+            context.Out.WriteLine($"  created roles from the snapshot's globals: {string.Join(", ", result.CreatedRoles)}");
+        }
+
+        foreach (string check in result.Checks)
+        {
+            context.Out.WriteLine($"  verified: {check}");
+        }
+
+        return ExitCodes.Ok;
     }
 }

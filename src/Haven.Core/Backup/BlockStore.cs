@@ -6,9 +6,10 @@ using Haven.Core.Snapshots;
 namespace Haven.Core.Backup;
 
 /// <summary>
-/// Stores content as fixed-size blocks (SQLite pages, or blocks of a plain file): each block is a
-/// chunk named by its keyed hash and stored only if the repository lacks it; the blocks' ids form
-/// the snapshot's page map; a SHA-256 of the whole content is kept for verification at restore.
+/// Stores content as chunks: fixed-size blocks (SQLite pages, or blocks of a plain file), or pieces
+/// of a stream cut by content (a PostgreSQL dump). Each chunk is named by its keyed hash and stored
+/// only if the repository lacks it; the chunks' ids form the snapshot's page map; a SHA-256 of the
+/// whole content is kept for verification at restore.
 /// </summary>
 internal static class BlockStore
 {
@@ -34,72 +35,170 @@ internal static class BlockStore
         RangeReader read,
         BackupRequest request)
     {
-        var index = repository.Index;
-        byte[] key = repository.ChunkIdKey.ToArray();
-        using var hashers = new ThreadLocal<IncrementalHash>(
-            () => IncrementalHash.CreateHMAC(HashAlgorithmName.SHA256, key),
-            trackAllValues: true);
-        var builder = new PageMap.Builder(node => StoreChunk(node.Span, ChunkType.Tree));
-        using var digest = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        using var sink = new ChunkSink(repository, writer);
         byte[] batch = new byte[BatchBlocks * blockSize];
-        var ids = new ChunkId[BatchBlocks];
-        int workers = Math.Max(1, Environment.ProcessorCount);
+        var cuts = new (int Offset, int Length)[BatchBlocks];
         long blocks = (size + blockSize - 1) / blockSize;
         for (long first = 0; first < blocks; first += BatchBlocks)
         {
             int count = (int)Math.Min(BatchBlocks, blocks - first);
             int length = (int)Math.Min((long)count * blockSize, size - (first * blockSize));
             read(first, count, batch.AsSpan(0, length));
-            Parallel.For(0, workers, worker =>
-            {
-                var hmac = hashers.Value!;
-                for (int i = worker; i < count; i += workers)
-                {
-                    ids[i] = ChunkId.Compute(hmac, Block(batch, i, blockSize, length));
-                }
-            });
-            digest.AppendData(batch.AsSpan(0, length));
             for (int i = 0; i < count; i++)
             {
-                builder.Add(StoreId(ids[i], Block(batch, i, blockSize, length), ChunkType.Page));
+                cuts[i] = (i * blockSize, Math.Min(blockSize, length - (i * blockSize)));
             }
 
+            sink.Add(batch, cuts.AsSpan(0, count));
             request.CancellationToken.ThrowIfCancellationRequested();
             request.Progress?.Report(new Progress("backup", first + count, blocks));
         }
 
-        var (root, depth) = builder.Finish();
-        foreach (var hmac in hashers.Values)
+        return sink.Finish(blockSize);
+    }
+
+    /// <summary>
+    /// Stores a stream of unknown length (such as a database dump read from a pipe) in chunks cut
+    /// by content, so that data which did not change keeps its chunks even when bytes before it
+    /// were inserted or removed. Memory is one buffer of a few MiB, whatever the stream's size.
+    /// </summary>
+    public static ContentInfo StoreStream(
+        LocalRepository repository,
+        PackWriter writer,
+        Stream source,
+        BackupRequest request)
+    {
+        var chunker = new ContentDefinedChunker(repository.ChunkIdKey);
+        using var sink = new ChunkSink(repository, writer);
+        byte[] buffer = new byte[4 << 20];
+        var cuts = new List<(int Offset, int Length)>();
+        int filled = 0;
+        bool ended = false;
+        while (!ended || filled > 0)
         {
-            hmac.Dispose();
+            while (!ended && filled < buffer.Length)
+            {
+                int read = source.Read(buffer, filled, buffer.Length - filled);
+                ended = read == 0;
+                filled += read;
+            }
+
+            // Cut while a whole maximum-size window is available (or the stream has ended).
+            cuts.Clear();
+            int offset = 0;
+            while (offset < filled && (ended || filled - offset >= ContentDefinedChunker.MaxSize))
+            {
+                int cut = chunker.NextCut(buffer.AsSpan(offset, filled - offset));
+                cuts.Add((offset, cut));
+                offset += cut;
+            }
+
+            sink.Add(buffer, System.Runtime.InteropServices.CollectionsMarshal.AsSpan(cuts));
+            buffer.AsSpan(offset, filled - offset).CopyTo(buffer);
+            filled -= offset;
+            request.CancellationToken.ThrowIfCancellationRequested();
+            request.Progress?.Report(new Progress("backup", sink.Size, 0));
         }
 
-        return new ContentInfo
-        {
-            Size = size,
-            Sha256 = Convert.ToHexStringLower(digest.GetHashAndReset()),
-            BlockSize = blockSize,
-            Blocks = blocks,
-            PageMapRoot = root?.ToString() ?? "",
-            PageMapDepth = depth,
-        };
+        return sink.Finish(blockSize: 0);
+    }
 
-        ChunkId StoreId(ChunkId id, ReadOnlySpan<byte> content, ChunkType type)
+    /// <summary>
+    /// Where chunks go: names them (on every core), skips those the repository already holds, adds
+    /// their ids to the page map and their bytes to the whole-content digest, in order.
+    /// </summary>
+    private sealed class ChunkSink : IDisposable
+    {
+        private readonly LocalRepository _repository;
+        private readonly PackWriter _writer;
+        private readonly byte[] _key;
+        private readonly ThreadLocal<IncrementalHash> _hashers;
+        private readonly PageMap.Builder _builder;
+        private readonly IncrementalHash _digest = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        private readonly int _workers = Math.Max(1, Environment.ProcessorCount);
+        private ChunkId[] _ids = new ChunkId[BatchBlocks];
+
+        public ChunkSink(LocalRepository repository, PackWriter writer)
         {
-            if (!index.ContainsKey(id))
+            _repository = repository;
+            _writer = writer;
+            _key = repository.ChunkIdKey.ToArray();
+            _hashers = new ThreadLocal<IncrementalHash>(
+                () => IncrementalHash.CreateHMAC(HashAlgorithmName.SHA256, _key),
+                trackAllValues: true);
+            _builder = new PageMap.Builder(node => Store(ChunkId.Compute(_key, node.Span), node.Span, ChunkType.Tree));
+        }
+
+        /// <summary>Bytes of content added so far.</summary>
+        public long Size { get; private set; }
+
+        public void Add(byte[] buffer, ReadOnlySpan<(int Offset, int Length)> cuts)
+        {
+            if (cuts.IsEmpty)
             {
-                writer.Add(id, type, content);
+                return;
+            }
+
+            if (_ids.Length < cuts.Length)
+            {
+                _ids = new ChunkId[cuts.Length];
+            }
+
+            var all = cuts.ToArray();
+            var ids = _ids;
+            Parallel.For(0, _workers, worker =>
+            {
+                var hmac = _hashers.Value!;
+                for (int i = worker; i < all.Length; i += _workers)
+                {
+                    ids[i] = ChunkId.Compute(hmac, buffer.AsSpan(all[i].Offset, all[i].Length));
+                }
+            });
+            for (int i = 0; i < all.Length; i++)
+            {
+                var content = buffer.AsSpan(all[i].Offset, all[i].Length);
+                _digest.AppendData(content);
+                Size += content.Length;
+                _builder.Add(Store(ids[i], content, ChunkType.Page));
+            }
+        }
+
+        public ContentInfo Finish(int blockSize)
+        {
+            var (root, depth) = _builder.Finish();
+            return new ContentInfo
+            {
+                Size = Size,
+                Sha256 = Convert.ToHexStringLower(_digest.GetHashAndReset()),
+                BlockSize = blockSize,
+                Chunking = blockSize == 0 ? ContentDefinedChunker.Description : null,
+                Blocks = _builder.Count,
+                PageMapRoot = root?.ToString() ?? "",
+                PageMapDepth = depth,
+            };
+        }
+
+        public void Dispose()
+        {
+            foreach (var hmac in _hashers.Values)
+            {
+                hmac.Dispose();
+            }
+
+            _hashers.Dispose();
+            _digest.Dispose();
+        }
+
+        private ChunkId Store(ChunkId id, ReadOnlySpan<byte> content, ChunkType type)
+        {
+            if (!_repository.Index.ContainsKey(id))
+            {
+                _writer.Add(id, type, content);
             }
 
             return id;
         }
-
-        ChunkId StoreChunk(ReadOnlySpan<byte> content, ChunkType type) =>
-            StoreId(ChunkId.Compute(key, content), content, type);
     }
-
-    private static ReadOnlySpan<byte> Block(byte[] batch, int i, int blockSize, int length) =>
-        batch.AsSpan(i * blockSize, Math.Min(blockSize, length - (i * blockSize)));
 
     /// <summary>
     /// Makes a snapshot durable in order: the last pack, then the index file naming its chunks, and
@@ -114,7 +213,8 @@ internal static class BlockStore
         BackupRequest request,
         DateTime time,
         System.Diagnostics.Stopwatch stopwatch,
-        AuditHead auditHead)
+        AuditHead auditHead,
+        PostgresInfo? postgres = null)
     {
         writer.Flush();
         long indexBytes = repository.WriteIndexFile(writer.Finished).Bytes;
@@ -129,6 +229,7 @@ internal static class BlockStore
             ToolVersion = HavenVersion.Current,
             Source = source,
             Sqlite = sqlite,
+            Postgres = postgres,
             Content = content,
             AuditHead = auditHead,
             Stats = new SnapshotStats

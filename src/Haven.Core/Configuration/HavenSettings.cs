@@ -23,6 +23,16 @@ public sealed record DrillSettings
 
     /// <summary>Queries that must return a given value on a restored copy.</summary>
     public IReadOnlyList<SmokeQuery> SmokeQueries { get; init; } = [];
+
+    /// <summary>
+    /// PostgreSQL server (connection string or postgres:// URL, best without a password: Haven also reads
+    /// PGPASSWORD and ~/.pgpass) where drills of PostgreSQL snapshots restore into a scratch database that
+    /// is dropped afterwards. The database named in it is only used to connect.
+    /// </summary>
+    public string? Postgres { get; init; }
+
+    /// <summary>Folder holding pg_restore for PostgreSQL drills; found automatically when null.</summary>
+    public string? PostgresTools { get; init; }
 }
 
 /// <summary>
@@ -33,7 +43,10 @@ public sealed record SmokeQuery
     /// <summary>Short description, e.g. "every mood log has a user".</summary>
     public required string Name { get; init; }
 
-    /// <summary>The source it applies to (file name or full path); null for every SQLite source.</summary>
+    /// <summary>
+    /// The source it applies to (file name or full path, or a PostgreSQL database's name); null for every
+    /// SQLite source.
+    /// </summary>
     public string? Source { get; init; }
 
     /// <summary>SQL run read-only on the restored copy.</summary>

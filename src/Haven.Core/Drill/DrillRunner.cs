@@ -23,6 +23,21 @@ public static class DrillRunner
         ArgumentNullException.ThrowIfNull(repository);
         ArgumentNullException.ThrowIfNull(snapshot);
         ArgumentNullException.ThrowIfNull(settings);
+        if (snapshot.Postgres is not null)
+        {
+            var outcome = PostgresDrill.Run(repository, snapshot, settings);
+            var drilled = new DrillResult(
+                snapshot.Id,
+                snapshot.Source.Path,
+                outcome.Failures.Count == 0,
+                outcome.Seconds,
+                Rpo(repository, snapshot),
+                outcome.Checks,
+                outcome.Failures);
+            Record(repository, drilled);
+            return drilled;
+        }
+
         string scratch = Path.Combine(
             settings.Scratch ?? Path.GetTempPath(),
             "haven-drill-" + Guid.NewGuid().ToString("N"));

@@ -32,51 +32,30 @@ public static class SqliteRestore
         ArgumentNullException.ThrowIfNull(repository);
         ArgumentNullException.ThrowIfNull(snapshot);
         request ??= new RestoreRequest();
+        if (snapshot.Postgres is not null)
+        {
+            throw new UsageException(
+                $"Snapshot {snapshot.Id} is of the PostgreSQL database {snapshot.Source.Path}, not of a file.",
+                "Restore it with --to-postgres CONNECTION.");
+        }
+
         var details = new Dictionary<string, string>
         {
             ["snapshot"] = snapshot.Id,
             ["source"] = snapshot.Source.Path,
             ["target"] = Path.GetFullPath(targetPath)
         };
-        var audit = AuditVerifier.Verify(repository);
-        if (!audit.Intact && !request.AllowDamagedAudit)
-        {
-            throw new IntegrityException(
-                $"The repository's audit log fails verification ({audit.Problem}); nothing was restored.",
-                "Someone or something changed the repository. 'haven check --read-data' shows whether the " +
-                "backups themselves are intact; if they are, restore with --allow-damaged-audit.");
-        }
-
-        Record(AuditEventTypes.RestoreStarted, details);
-        try
-        {
-            var result = Restore(repository, snapshot, targetPath, request);
-            Record(AuditEventTypes.RestoreCompleted, new Dictionary<string, string>(details)
+        return AuditedRestore.Run(
+            repository,
+            details,
+            request.AllowDamagedAudit,
+            () => Restore(repository, snapshot, targetPath, request),
+            result => new Dictionary<string, string>
             {
                 ["target"] = result.Target,
                 ["preRestoreSnapshot"] = result.PreRestore?.Id ?? "",
                 ["seconds"] = result.Seconds.ToString("F3", CultureInfo.InvariantCulture),
             });
-            return result;
-        }
-        catch (Exception e)
-        {
-            string type = e is BusyException ? AuditEventTypes.OperationRefused : AuditEventTypes.RestoreFailed;
-            Record(type, new Dictionary<string, string>(details) { ["operation"] = "restore", ["error"] = e.Message });
-            throw;
-        }
-
-        void Record(string type, Dictionary<string, string> eventDetails)
-        {
-            try
-            {
-                repository.Audit.Append(type, eventDetails);
-            }
-            catch (IntegrityException) when (request.AllowDamagedAudit)
-            {
-                // The operator chose to restore past a damaged audit log; the data was verified.
-            }
-        }
     }
 
     private static RestoreResult Restore(

@@ -33,6 +33,9 @@ public sealed record Manifest
     /// <summary>SQLite facts, for SQLite sources.</summary>
     public SqliteInfo? Sqlite { get; init; }
 
+    /// <summary>PostgreSQL facts, for PostgreSQL sources.</summary>
+    public PostgresInfo? Postgres { get; init; }
+
     /// <summary>The content: size, digest and page map.</summary>
     public required ContentInfo Content { get; init; }
 
@@ -49,8 +52,11 @@ public sealed record Manifest
 public sealed record AuditHead(long Seq, string Hash);
 
 /// <summary>Which source a snapshot is of.</summary>
-/// <param name="Kind">"sqlite" or "file".</param>
-/// <param name="Path">Full path of the source when it was backed up.</param>
+/// <param name="Kind">"sqlite", "postgres" or "file".</param>
+/// <param name="Path">
+/// Full path of the source when it was backed up; for PostgreSQL, postgres://user@host:port/database
+/// (never with a password).
+/// </param>
 /// <param name="Name">Short name (file name), used to group snapshots of one source.</param>
 public sealed record SourceInfo(string Kind, string Path, string Name);
 
@@ -76,6 +82,59 @@ public sealed record SqliteInfo
     public IReadOnlyDictionary<string, long> Tables { get; init; } = new Dictionary<string, long>();
 }
 
+/// <summary>
+/// PostgreSQL facts recorded at snapshot time. The content is pg_dump's custom-format archive, and
+/// the row counts were taken inside the very snapshot pg_dump read, so they describe exactly what it
+/// holds; every restore and drill checks them again.
+/// </summary>
+public sealed record PostgresInfo
+{
+    /// <summary>Server version, e.g. "15.18".</summary>
+    public string ServerVersion { get; init; } = "";
+
+    /// <summary>Version of the pg_dump that wrote the archive, e.g. "15.18".</summary>
+    public string DumpToolVersion { get; init; } = "";
+
+    /// <summary>Database name.</summary>
+    public string Database { get; init; } = "";
+
+    /// <summary>Owner of the database.</summary>
+    public string Owner { get; init; } = "";
+
+    /// <summary>Server encoding of the database, e.g. "UTF8" or "LATIN1".</summary>
+    public string Encoding { get; init; } = "";
+
+    /// <summary>LC_COLLATE of the database.</summary>
+    public string Collate { get; init; } = "";
+
+    /// <summary>LC_CTYPE of the database.</summary>
+    public string Ctype { get; init; } = "";
+
+    /// <summary>Installed extensions and their versions.</summary>
+    public IReadOnlyDictionary<string, string> Extensions { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>Rows per table ("schema"."table"), counted in the exported snapshot.</summary>
+    public IReadOnlyDictionary<string, long> Tables { get; init; } = new Dictionary<string, long>();
+
+    /// <summary>Number of large objects.</summary>
+    public long LargeObjects { get; init; }
+
+    /// <summary>SHA-256 over "oid sha256\n" of every large object in oid order; empty when there are none.</summary>
+    public string LargeObjectsSha256 { get; init; } = "";
+
+    /// <summary>Roles that own or hold privileges on objects of the database: a restore needs them.</summary>
+    public IReadOnlyList<string> Roles { get; init; } = [];
+
+    /// <summary>The cluster's roles and tablespaces (pg_dumpall --globals-only), when requested.</summary>
+    public GlobalsInfo? Globals { get; init; }
+}
+
+/// <summary>Where a snapshot keeps the SQL of the cluster's roles and tablespaces.</summary>
+/// <param name="Chunk">Chunk holding the SQL text.</param>
+/// <param name="Size">Bytes of SQL.</param>
+/// <param name="WithPasswords">Whether role passwords (hashes) are included; they need superuser rights.</param>
+public sealed record GlobalsInfo(string Chunk, long Size, bool WithPasswords);
+
 /// <summary>The snapshot's content.</summary>
 public sealed record ContentInfo
 {
@@ -85,8 +144,11 @@ public sealed record ContentInfo
     /// <summary>SHA-256 of the whole restored image, lower-case hex.</summary>
     public string Sha256 { get; init; } = "";
 
-    /// <summary>Bytes per page (block) of the page map.</summary>
+    /// <summary>Bytes per page (block) of the page map; 0 when chunks are cut by content.</summary>
     public int BlockSize { get; init; }
+
+    /// <summary>How a stream was cut into chunks (content-defined chunking), or null for fixed blocks.</summary>
+    public string? Chunking { get; init; }
 
     /// <summary>Number of pages (blocks) in the page map.</summary>
     public long Blocks { get; init; }
