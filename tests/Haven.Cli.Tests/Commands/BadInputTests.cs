@@ -137,7 +137,7 @@ public class BadInputTests
         using var folder = new CliFolder(8);
         string mount = folder.File("small");
         Directory.CreateDirectory(mount);
-        Assert.Equal(0, Run("mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", mount));
+        Assert.Equal(0, Shell.Run("mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", mount));
         try
         {
             var haven = new HavenRunner(Path.Combine(mount, "repo"), folder.KeyFile);
@@ -150,20 +150,7 @@ public class BadInputTests
         }
         finally
         {
-            Run("umount", mount);
+            Shell.Run("umount", mount);
         }
-    }
-
-    private static int Run(string file, params string[] args)
-    {
-        var info = new System.Diagnostics.ProcessStartInfo(file) { UseShellExecute = false };
-        foreach (string arg in args)
-        {
-            info.ArgumentList.Add(arg);
-        }
-
-        using var process = System.Diagnostics.Process.Start(info)!;
-        process.WaitForExit();
-        return process.ExitCode;
     }
 }
