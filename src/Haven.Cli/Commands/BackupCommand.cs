@@ -130,6 +130,13 @@ internal static class BackupCommand
                 $"Dump of {Format.Bytes(manifest.Content.Size)} in {manifest.Content.Blocks} chunks; added " +
                 $"{Format.Bytes(manifest.Stats.AddedBytes)} ({manifest.Stats.NewChunks} new chunks) in " +
                 $"{manifest.Stats.DurationSeconds:F1} s");
+            if (facts.Globals is { WithPasswords: false })
+            {
+                context.Error.WriteLine(
+                    "haven: note: roles were saved without their passwords (only a superuser may read them); " +
+                    "roles created by a restore will need new passwords.");
+            }
+
             context.Out.WriteLine(manifest.Id);
             return ExitCodes.Ok;
         }));

@@ -223,15 +223,9 @@ public static class RepositoryChecker
     private static string? CheckPageMap(
         ChunkReader reader, Manifest manifest, Dictionary<ChunkId, ChunkLocation> index, HashSet<ChunkId> damaged)
     {
-        if (manifest.Content.Blocks == 0)
-        {
-            return null;
-        }
-
         try
         {
-            var root = ChunkId.Parse(manifest.Content.PageMapRoot);
-            foreach (var chunk in PageMap.Nodes(reader, root, manifest.Content.PageMapDepth))
+            foreach (var chunk in Chunks(reader, manifest))
             {
                 if (!index.TryGetValue(chunk, out var location))
                 {
@@ -250,5 +244,25 @@ public static class RepositoryChecker
         }
 
         return null;
+    }
+
+    /// <summary>Every chunk a snapshot needs: its page map's nodes and pages, and a PostgreSQL snapshot's globals.</summary>
+    private static IEnumerable<ChunkId> Chunks(ChunkReader reader, Manifest manifest)
+    {
+        if (manifest.Postgres?.Globals is { } globals)
+        {
+            yield return ChunkId.Parse(globals.Chunk);
+        }
+
+        if (manifest.Content.Blocks == 0)
+        {
+            yield break;
+        }
+
+        var root = ChunkId.Parse(manifest.Content.PageMapRoot);
+        foreach (var chunk in PageMap.Nodes(reader, root, manifest.Content.PageMapDepth))
+        {
+            yield return chunk;
+        }
     }
 }
