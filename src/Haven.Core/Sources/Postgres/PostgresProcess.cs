@@ -6,7 +6,8 @@ namespace Haven.Core.Sources.Postgres;
 /// <summary>
 /// A running pg_dump, pg_dumpall or pg_restore. The password reaches it only through a password
 /// file in a private folder (0700, file 0600) named by PGPASSFILE, removed when the process is
-/// disposed; Haven's own secrets and PGPASSWORD are taken out of its environment. What it writes
+/// disposed; Haven's own secrets, PGPASSWORD and any variable whose value holds the password are taken
+/// out of its environment. What it writes
 /// to stderr is kept (the last 64 KiB) for the error message.
 /// </summary>
 internal sealed class PostgresProcess : IDisposable
@@ -68,6 +69,19 @@ internal sealed class PostgresProcess : IDisposable
         foreach (string name in HiddenVariables)
         {
             start.Environment.Remove(name);
+        }
+
+        // Whatever else carries the password (a deployment's own connection-string variable, say)
+        // does not reach the tool either.
+        if (password is { Length: > 0 })
+        {
+            foreach (string name in start.Environment
+                .Where(v => v.Value?.Contains(password, StringComparison.Ordinal) == true)
+                .Select(v => v.Key)
+                .ToList())
+            {
+                start.Environment.Remove(name);
+            }
         }
 
         if (folder is not null)
