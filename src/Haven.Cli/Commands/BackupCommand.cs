@@ -76,7 +76,11 @@ internal static class BackupCommand
     }
 
     /// <summary><c>haven backup postgres</c>: pg_dump on an exported snapshot, chunked by content.</summary>
-    private static Command Postgres(Option<string?> reason, Option<string[]> tags, Option<string> trigger, Option<bool> json)
+    private static Command Postgres(
+        Option<string?> reason,
+        Option<string[]> tags,
+        Option<string> trigger,
+        Option<bool> json)
     {
         var connection = new Option<string?>("--connection")
         {
@@ -122,10 +126,13 @@ internal static class BackupCommand
 
             var facts = manifest.Postgres!;
             context.Out.WriteLine(
-                $"Snapshot of {manifest.Source.Path} (PostgreSQL {facts.ServerVersion}, pg_dump {facts.DumpToolVersion}, " +
+                $"Snapshot of {manifest.Source.Path} (PostgreSQL {facts.ServerVersion}, " +
+                $"pg_dump {facts.DumpToolVersion}, " +
                 $"{facts.Encoding}): {facts.Tables.Values.Sum()} rows in {facts.Tables.Count} tables, " +
                 $"{facts.LargeObjects} large objects" +
-                (facts.Globals is null ? "" : facts.Globals.WithPasswords ? ", roles with passwords" : ", roles without passwords"));
+                (facts.Globals is null ? ""
+                    : facts.Globals.WithPasswords ? ", roles with passwords"
+                    : ", roles without passwords"));
             context.Out.WriteLine(
                 $"Dump of {Format.Bytes(manifest.Content.Size)} in {manifest.Content.Blocks} chunks; added " +
                 $"{Format.Bytes(manifest.Stats.AddedBytes)} ({manifest.Stats.NewChunks} new chunks) in " +
@@ -165,6 +172,7 @@ internal static class BackupCommand
             ? (variable, "HAVEN_PG_CONNECTION")
             : throw new UsageException(
                 $"No PostgreSQL database given.",
-                $"Pass {name} \"Host=...;Username=...;Database=...\" (or a postgres:// URL), or set HAVEN_PG_CONNECTION.");
+                $"Pass {name} \"Host=...;Username=...;Database=...\" (or a postgres:// URL), or set " +
+                "HAVEN_PG_CONNECTION.");
     }
 }

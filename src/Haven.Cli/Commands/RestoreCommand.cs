@@ -26,7 +26,8 @@ internal static class RestoreCommand
         };
         var noOwner = new Option<bool>("--no-owner")
         {
-            Description = "PostgreSQL: give every object to the restoring role and skip grants (when roles are missing)."
+            Description = "PostgreSQL: give every object to the restoring role and skip grants (when roles are " +
+                "missing)."
         };
         var force = new Option<bool>("--force")
         {
@@ -53,7 +54,8 @@ internal static class RestoreCommand
             if (context.Parse.GetValue(toPostgres) is { } postgres)
             {
                 return context.Parse.GetValue(to) is null
-                    ? RestorePostgres(context, postgres, snapshot, source, json, replace, noOwner, force, allowDamagedAudit)
+                    ? RestorePostgres(
+                        context, postgres, snapshot, source, json, replace, noOwner, force, allowDamagedAudit)
                     : throw new UsageException("Give either --to or --to-postgres, not both.");
             }
 
@@ -145,7 +147,8 @@ internal static class RestoreCommand
             $"{result.Seconds:F1} s");
         if (result.CreatedRoles.Count > 0)
         {
-            context.Out.WriteLine($"  created roles from the snapshot's globals: {string.Join(", ", result.CreatedRoles)}");
+            context.Out.WriteLine(
+                $"  created roles from the snapshot's globals: {string.Join(", ", result.CreatedRoles)}");
         }
 
         foreach (string check in result.Checks)

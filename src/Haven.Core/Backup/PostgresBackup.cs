@@ -170,7 +170,10 @@ public static class PostgresBackup
         PostgresTool pgDumpAll)
     {
         string connection = endpoint.LibpqConnectionString();
-        var (sql, error) = RunDumpAll(pgDumpAll, endpoint, ["--globals-only", "--no-password", "--dbname=" + connection]);
+        var (sql, error) = RunDumpAll(
+            pgDumpAll,
+            endpoint,
+            ["--globals-only", "--no-password", "--dbname=" + connection]);
         bool withPasswords = sql is not null;
         if (sql is null)
         {

@@ -246,7 +246,9 @@ public static class RepositoryChecker
         return null;
     }
 
-    /// <summary>Every chunk a snapshot needs: its page map's nodes and pages, and a PostgreSQL snapshot's globals.</summary>
+    /// <summary>
+    /// Every chunk a snapshot needs: its page map's nodes and pages, and a PostgreSQL snapshot's globals.
+    /// </summary>
     private static IEnumerable<ChunkId> Chunks(ChunkReader reader, Manifest manifest)
     {
         if (manifest.Postgres?.Globals is { } globals)

@@ -48,11 +48,13 @@ internal static class PostgresDrill
             {
                 if (noOwner)
                 {
-                    checks.Add($"roles missing on the drill server ({string.Join(", ", missing)}): restored without owners");
+                    checks.Add(
+                        $"roles missing on the drill server ({string.Join(", ", missing)}): restored without owners");
                 }
 
                 var database = server.WithDatabase(scratch);
-                checks.AddRange(PostgresRestore.LoadAndVerify(repository, snapshot, database, tool, noOwner, null, default));
+                checks.AddRange(
+                    PostgresRestore.LoadAndVerify(repository, snapshot, database, tool, noOwner, null, default));
                 using var connection = database.Open();
                 foreach (var query in settings.SmokeQueries.Where(q => q.Source == snapshot.Source.Name
                     || q.Source == snapshot.Source.Path))
@@ -93,7 +95,8 @@ internal static class PostgresDrill
         {
             using var transaction = connection.BeginTransaction();
             PostgresCatalog.Execute(connection, "SET TRANSACTION READ ONLY");
-            string actual = Convert.ToString(PostgresCatalog.Scalar(connection, query.Sql), CultureInfo.InvariantCulture) ?? "";
+            object? value = PostgresCatalog.Scalar(connection, query.Sql);
+            string actual = Convert.ToString(value, CultureInfo.InvariantCulture) ?? "";
             return actual == query.Expect ? null : $"returned '{actual}', expected '{query.Expect}'";
         }
         catch (PostgresException e)

@@ -67,7 +67,10 @@ public sealed record PostgresRestoreResult(
 public static class PostgresRestore
 {
     /// <summary>Restores <paramref name="snapshot"/> into the database named by the options.</summary>
-    public static PostgresRestoreResult Run(LocalRepository repository, Manifest snapshot, PostgresRestoreOptions options)
+    public static PostgresRestoreResult Run(
+        LocalRepository repository,
+        Manifest snapshot,
+        PostgresRestoreOptions options)
     {
         ArgumentNullException.ThrowIfNull(repository);
         ArgumentNullException.ThrowIfNull(snapshot);
@@ -140,7 +143,8 @@ public static class PostgresRestore
                     : Rename(admin, side, target.Database);
                 checks.Add(kept is null
                     ? $"restored database renamed to '{target.Database}'"
-                    : $"database '{target.Database}' replaced in one transaction; the previous one is kept as '{kept}'");
+                    : $"database '{target.Database}' replaced in one transaction; the previous one is kept " +
+                        $"as '{kept}'");
                 return new PostgresRestoreResult(
                     snapshot,
                     target.Display,
@@ -206,7 +210,11 @@ public static class PostgresRestore
             }
         }
 
-        var checks = new List<string> { "every chunk authenticated; the dump's SHA-256 equals the manifest", "pg_restore ended without errors" };
+        var checks = new List<string>
+        {
+            "every chunk authenticated; the dump's SHA-256 equals the manifest",
+            "pg_restore ended without errors",
+        };
         using var connection = database.Open();
         var expected = snapshot.Postgres!;
         var actual = PostgresCatalog.CountRows(connection);
@@ -216,7 +224,8 @@ public static class PostgresRestore
             if (found != rows)
             {
                 throw new IntegrityException(
-                    $"Table {table} holds {(found < 0 ? "nothing (it is missing)" : $"{found} rows")} after the restore; " +
+                    $"Table {table} holds {(found < 0 ? "nothing (it is missing)" : $"{found} rows")} after the " +
+                    "restore; " +
                     $"the snapshot recorded {rows}. The restored database was removed; nothing was replaced.");
             }
         }
@@ -229,7 +238,8 @@ public static class PostgresRestore
                 "it was removed and nothing was replaced.");
         }
 
-        checks.Add($"row counts of {expected.Tables.Count} tables equal the manifest ({expected.Tables.Values.Sum()} rows)");
+        checks.Add(
+            $"row counts of {expected.Tables.Count} tables equal the manifest ({expected.Tables.Values.Sum()} rows)");
         var largeObjects = PostgresCatalog.LargeObjects(connection);
         if (largeObjects.Count != expected.LargeObjects || largeObjects.Sha256 != expected.LargeObjectsSha256)
         {
@@ -352,12 +362,14 @@ public static class PostgresRestore
         {
             string[] names = [role, PostgresEndpoint.Quote(role)];
             var statements = sql.Split('\n')
-                .Where(line => names.Any(n => line == $"CREATE ROLE {n};" || line.StartsWith($"ALTER ROLE {n} WITH ", StringComparison.Ordinal)))
+                .Where(line => names.Any(n => line == $"CREATE ROLE {n};"
+                    || line.StartsWith($"ALTER ROLE {n} WITH ", StringComparison.Ordinal)))
                 .ToList();
             if (statements.Count == 0)
             {
                 throw new UsageException(
-                    $"The target server lacks role '{role}', and the snapshot's globals do not define it; nothing was loaded.",
+                    $"The target server lacks role '{role}', and the snapshot's globals do not define it; nothing " +
+                    "was loaded.",
                     "Create the role first, or restore with --no-owner.");
             }
 
@@ -372,7 +384,7 @@ public static class PostgresRestore
 
     private static string? Rename(NpgsqlConnection admin, string from, string to)
     {
-        PostgresCatalog.Execute(admin, $"ALTER DATABASE {PostgresEndpoint.Quote(from)} RENAME TO {PostgresEndpoint.Quote(to)}");
+        PostgresCatalog.Execute(admin, RenameSql(from, to));
         return null;
     }
 
@@ -404,12 +416,8 @@ public static class PostgresRestore
             try
             {
                 using var transaction = admin.BeginTransaction();
-                PostgresCatalog.Execute(
-                    admin,
-                    $"ALTER DATABASE {PostgresEndpoint.Quote(target.Database)} RENAME TO {PostgresEndpoint.Quote(kept)}");
-                PostgresCatalog.Execute(
-                    admin,
-                    $"ALTER DATABASE {PostgresEndpoint.Quote(side)} RENAME TO {PostgresEndpoint.Quote(target.Database)}");
+                PostgresCatalog.Execute(admin, RenameSql(target.Database, kept));
+                PostgresCatalog.Execute(admin, RenameSql(side, target.Database));
                 transaction.Commit();
                 break;
             }
@@ -420,7 +428,8 @@ public static class PostgresRestore
                     throw new BusyException(
                         $"The database '{target.Database}' on {target.Server} has other sessions connected; the " +
                         "verified restore was not put in place and the database was left as it was.",
-                        "Stop the app (or close its connections) and run the restore again, or add --force to end them.");
+                        "Stop the app (or close its connections) and run the restore again, or add --force to end " +
+                        "them.");
                 }
             }
         }
@@ -433,6 +442,9 @@ public static class PostgresRestore
 
         return kept;
     }
+
+    private static string RenameSql(string from, string to) =>
+        $"ALTER DATABASE {PostgresEndpoint.Quote(from)} RENAME TO {PostgresEndpoint.Quote(to)}";
 
     private static string Literal(string value) => "'" + value.Replace("'", "''", StringComparison.Ordinal) + "'";
 }

@@ -11,7 +11,8 @@ public sealed class PostgresCommandTests
     private static string Url(string database, string? password = null)
     {
         var admin = new NpgsqlConnectionStringBuilder(PostgresServer.Admin);
-        return $"postgres://{admin.Username}:{Uri.EscapeDataString(password ?? admin.Password!)}@{admin.Host}:{admin.Port}/{database}";
+        string secret = Uri.EscapeDataString(password ?? admin.Password!);
+        return $"postgres://{admin.Username}:{secret}@{admin.Host}:{admin.Port}/{database}";
     }
 
     [PostgresFact]
@@ -32,7 +33,10 @@ public sealed class PostgresCommandTests
         string target = Url(database.Related("copy"));
         var restored = haven.Run("restore", "latest", "--to-postgres", target);
         Assert.True(restored.ExitCode == 0, restored.ToString());
-        Assert.Contains("row counts of 1 tables equal the manifest (5000 rows)", restored.Out, StringComparison.Ordinal);
+        Assert.Contains(
+            "row counts of 1 tables equal the manifest (5000 rows)",
+            restored.Out,
+            StringComparison.Ordinal);
 
         var again = haven.Run("restore", "latest", "--to-postgres", target);
         Assert.Equal(2, again.ExitCode);
@@ -68,8 +72,8 @@ public sealed class PostgresCommandTests
             "backup", "postgres", "--connection", Url(database.Name, "Wr0ng-Secret"));
 
         Assert.Equal(2, result.ExitCode);
-        Assert.StartsWith("Error: PostgreSQL at ", result.Error.Split('\n').First(l => l.StartsWith("Error", StringComparison.Ordinal)),
-            StringComparison.Ordinal);
+        string error = result.Error.Split('\n').First(l => l.StartsWith("Error", StringComparison.Ordinal));
+        Assert.StartsWith("Error: PostgreSQL at ", error, StringComparison.Ordinal);
         Assert.DoesNotContain("Wr0ng-Secret", result.Out + result.Error, StringComparison.Ordinal);
         Assert.DoesNotContain("   at ", result.Error, StringComparison.Ordinal);
         Assert.Equal(0, folder.Haven.Run("snapshots", "--json").Out.Split("\"id\"").Length - 1);

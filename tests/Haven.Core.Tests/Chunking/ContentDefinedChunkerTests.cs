@@ -33,7 +33,9 @@ public sealed class ContentDefinedChunkerTests
         var chunks = Cut(chunker, data);
 
         Assert.Equal(data, chunks.SelectMany(c => c).ToArray());
-        Assert.All(chunks.SkipLast(1), c => Assert.InRange(c.Length, ContentDefinedChunker.MinSize + 1, ContentDefinedChunker.MaxSize));
+        Assert.All(
+            chunks.SkipLast(1),
+            c => Assert.InRange(c.Length, ContentDefinedChunker.MinSize + 1, ContentDefinedChunker.MaxSize));
         double average = (double)data.Length / chunks.Count;
         Assert.InRange(average, ContentDefinedChunker.AverageSize * 0.75, ContentDefinedChunker.AverageSize * 2.0);
     }

@@ -66,7 +66,9 @@ public sealed class PostgresBackupTests
             if (duringBackup < 0)
             {
                 duringBackup = Interlocked.Read(ref committed);
-                SpinWait.SpinUntil(() => Interlocked.Read(ref committed) >= duringBackup + 50 || writer.IsCompleted, 30_000);
+                SpinWait.SpinUntil(
+                    () => Interlocked.Read(ref committed) >= duringBackup + 50 || writer.IsCompleted,
+                    30_000);
             }
         });
         var manifest = Backup(repository, database.Connection, new BackupRequest { Progress = progress });
@@ -84,7 +86,9 @@ public sealed class PostgresBackupTests
         Assert.Equal(inSnapshot, PostgresServer.Scalar<long>(restored, "SELECT count(*) FROM ledger"));
         Assert.Equal(inSnapshot, PostgresServer.Scalar<long>(restored, "SELECT coalesce(max(seq), 0) FROM ledger"));
         Assert.True(inSnapshot >= 20, $"the snapshot holds {inSnapshot} ledger rows, fewer than committed before it");
-        Assert.True(inSnapshot <= duringBackup, $"{inSnapshot} rows, but only {duringBackup} were committed when it began");
+        Assert.True(
+            inSnapshot <= duringBackup,
+            $"{inSnapshot} rows, but only {duringBackup} were committed when it began");
         Assert.True(total >= duringBackup + 50, "the writer kept committing during the backup");
         Assert.Equal(60_000, PostgresServer.Scalar<long>(restored, "SELECT count(*) FROM therapy_notes"));
         foreach (var (table, rows) in manifest.Postgres.Tables)
@@ -113,7 +117,7 @@ public sealed class PostgresBackupTests
 
         var manifest = Backup(repository, database.Connection);
         string restored = database.Related("copy");
-        PostgresRestore.Run(repository, manifest, new PostgresRestoreOptions { Connection = PostgresServer.For(restored) });
+        RestoreTo(repository, manifest, restored);
 
         Assert.Equal(200, manifest.Postgres!.LargeObjects);
         Assert.Equal(200, PostgresServer.Scalar<long>(restored, "SELECT count(*) FROM pg_largeobject_metadata"));
@@ -132,15 +136,15 @@ public sealed class PostgresBackupTests
             "INSERT INTO journal SELECT r, convert_from((SELECT string_agg(set_byte('\\x00'::bytea, 0, b), ''::bytea " +
             "ORDER BY (b * r) % 223) FROM generate_series(32, 126) b) || (SELECT string_agg(set_byte('\\x00'::bytea, " +
             "0, b), ''::bytea) FROM generate_series(160, 255) b), 'LATIN1') FROM generate_series(1, 50) r");
-        const string Bytes = "SELECT encode(sha256(string_agg(convert_to(entry, 'LATIN1'), ''::bytea ORDER BY id)), 'hex') " +
-            "FROM journal";
+        const string Bytes =
+            "SELECT encode(sha256(string_agg(convert_to(entry, 'LATIN1'), ''::bytea ORDER BY id)), 'hex') FROM journal";
         string before = database.Scalar<string>(Bytes);
         Assert.Contains((byte)0xE9, Convert.FromHexString(
             database.Scalar<string>("SELECT encode(convert_to(entry, 'LATIN1'), 'hex') FROM journal WHERE id = 1")));
 
         var manifest = Backup(repository, database.Connection);
         string restored = database.Related("copy");
-        PostgresRestore.Run(repository, manifest, new PostgresRestoreOptions { Connection = PostgresServer.For(restored) });
+        RestoreTo(repository, manifest, restored);
 
         Assert.Equal("LATIN1", manifest.Postgres!.Encoding);
         Assert.Equal("LATIN1", PostgresServer.Scalar<string>(
@@ -160,7 +164,9 @@ public sealed class PostgresBackupTests
         string target = database.Related("app");
         var options = new PostgresRestoreOptions { Connection = PostgresServer.For(target) };
         PostgresRestore.Run(repository, manifest, options);
-        PostgresServer.Execute(target, "INSERT INTO patients VALUES (999999, 'written after the restore', '2000-01-01')");
+        PostgresServer.Execute(
+            target,
+            "INSERT INTO patients VALUES (999999, 'written after the restore', '2000-01-01')");
 
         var refused = Assert.Throws<UsageException>(() => PostgresRestore.Run(repository, manifest, options));
         Assert.Contains("not empty", refused.Message, StringComparison.Ordinal);
@@ -170,7 +176,8 @@ public sealed class PostgresBackupTests
         using (var app = new NpgsqlConnection(PostgresServer.For(target)))
         {
             app.Open();
-            Assert.Throws<BusyException>(() => PostgresRestore.Run(repository, manifest, options with { Replace = true }));
+            Assert.Throws<BusyException>(
+                () => PostgresRestore.Run(repository, manifest, options with { Replace = true }));
         }
 
         Assert.Equal(2001, PostgresServer.Scalar<long>(target, "SELECT count(*) FROM patients"));
@@ -215,8 +222,10 @@ public sealed class PostgresBackupTests
         Assert.Empty(repository.Snapshots());
         // The repository is fine: the next backup works and restores.
         var manifest = Backup(repository, database.Connection);
-        PostgresRestore.Run(repository, manifest, new PostgresRestoreOptions { Connection = PostgresServer.For(database.Related("copy")) });
-        Assert.Equal(40_000, PostgresServer.Scalar<long>(database.Related("copy"), "SELECT count(*) FROM therapy_notes"));
+        RestoreTo(repository, manifest, database.Related("copy"));
+        Assert.Equal(
+            40_000,
+            PostgresServer.Scalar<long>(database.Related("copy"), "SELECT count(*) FROM therapy_notes"));
     }
 
     [PostgresFact]
@@ -236,7 +245,9 @@ public sealed class PostgresBackupTests
         var second = Backup(repository, database.Connection);
 
         double ratio = (double)second.Stats.AddedBytes / first.Stats.AddedBytes;
-        Assert.True(ratio < 0.20, $"the second snapshot added {second.Stats.AddedBytes} bytes, {ratio:P1} of the first's " +
+        Assert.True(
+            ratio < 0.20,
+            $"the second snapshot added {second.Stats.AddedBytes} bytes, {ratio:P1} of the first's " +
             $"{first.Stats.AddedBytes} ({second.Stats.NewChunks} new chunks of {second.Content.Blocks})");
         Assert.NotEqual(first.Content.Sha256, second.Content.Sha256);
     }
@@ -267,13 +278,19 @@ public sealed class PostgresBackupTests
                 repository, without, new PostgresRestoreOptions { Connection = PostgresServer.For(target) }));
             Assert.Contains(role, refused.Message, StringComparison.Ordinal);
             Assert.False(PostgresServer.Exists(target));
-            Assert.Empty(PostgresServer.Column<string>("postgres", $"SELECT datname FROM pg_database WHERE datname LIKE '{target}%'"));
+            Assert.Empty(PostgresServer.Column<string>(
+                "postgres",
+                $"SELECT datname FROM pg_database WHERE datname LIKE '{target}%'"));
 
             Assert.True(withGlobals.Postgres!.Globals!.WithPasswords);
             var result = PostgresRestore.Run(
                 repository, withGlobals, new PostgresRestoreOptions { Connection = PostgresServer.For(target) });
             Assert.Equal([role], result.CreatedRoles);
-            Assert.Equal(role, PostgresServer.Scalar<string>(target, "SELECT tableowner::text FROM pg_tables WHERE tablename = 'plans'"));
+            Assert.Equal(
+                role,
+                PostgresServer.Scalar<string>(
+                    target,
+                    "SELECT tableowner::text FROM pg_tables WHERE tablename = 'plans'"));
             Assert.Equal(100, PostgresServer.Scalar<long>(target, "SELECT count(*) FROM plans"));
             // The role came back with its password: it can log in.
             using var login = new NpgsqlConnection(PostgresServer.For(target, role, "owner-secret"));
@@ -285,6 +302,12 @@ public sealed class PostgresBackupTests
             PostgresServer.Execute("postgres", $"DROP ROLE IF EXISTS {role}");
         }
     }
+
+    private static void RestoreTo(LocalRepository repository, Manifest manifest, string database) =>
+        PostgresRestore.Run(
+            repository,
+            manifest,
+            new PostgresRestoreOptions { Connection = PostgresServer.For(database) });
 
     /// <summary>Progress that runs its callback on the reporting thread (Progress&lt;T&gt; would post it).</summary>
     internal sealed class Inline(Action<Progress> action) : IProgress<Progress>

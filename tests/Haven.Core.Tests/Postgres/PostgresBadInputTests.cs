@@ -141,7 +141,8 @@ public sealed class PostgresBadInputTests
         Assert.DoesNotContain(lines, l => l.StartsWith("HAVEN_PG_CONNECTION=", StringComparison.Ordinal));
         Assert.Contains("MODE 600", lines);
         Assert.Contains("DIRMODE 700", lines);
-        string passfile = lines.Single(l => l.StartsWith("PGPASSFILE=", StringComparison.Ordinal))["PGPASSFILE=".Length..];
+        string passfile = lines
+            .Single(l => l.StartsWith("PGPASSFILE=", StringComparison.Ordinal))["PGPASSFILE=".Length..];
         Assert.False(File.Exists(passfile));
         Assert.False(Directory.Exists(Path.GetDirectoryName(passfile)));
     }
@@ -168,7 +169,13 @@ public sealed class PostgresBadInputTests
                         "WHERE p.id IS NULL",
                     Expect = "0",
                 },
-                new SmokeQuery { Name = "notes", Source = database.Name, Sql = "SELECT count(*) FROM therapy_notes", Expect = "1999" },
+                new SmokeQuery
+                {
+                    Name = "notes",
+                    Source = database.Name,
+                    Sql = "SELECT count(*) FROM therapy_notes",
+                    Expect = "1999",
+                },
             ],
         });
 

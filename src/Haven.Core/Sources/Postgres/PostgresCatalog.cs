@@ -58,7 +58,9 @@ internal static class PostgresCatalog
         foreach (var row in tables)
         {
             string name = PostgresEndpoint.Quote(row[0]) + "." + PostgresEndpoint.Quote(row[1]);
-            counts[name] = Convert.ToInt64(Scalar(connection, $"SELECT count(*) FROM ONLY {name}"), CultureInfo.InvariantCulture);
+            counts[name] = Convert.ToInt64(
+                Scalar(connection, $"SELECT count(*) FROM ONLY {name}"),
+                CultureInfo.InvariantCulture);
         }
 
         return counts;
@@ -101,11 +103,15 @@ internal static class PostgresCatalog
     /// <summary>Which of <paramref name="roles"/> the connected server lacks.</summary>
     public static List<string> MissingRoles(NpgsqlConnection connection, IEnumerable<string> roles)
     {
-        var present = Rows(connection, "SELECT rolname FROM pg_roles").Select(r => r[0]).ToHashSet(StringComparer.Ordinal);
+        var present = Rows(connection, "SELECT rolname FROM pg_roles")
+            .Select(r => r[0])
+            .ToHashSet(StringComparer.Ordinal);
         return roles.Where(r => !present.Contains(r)).ToList();
     }
 
-    /// <summary>Objects a database holds outside the system schemas, to tell an empty database from one in use.</summary>
+    /// <summary>
+    /// Objects a database holds outside the system schemas, to tell an empty database from one in use.
+    /// </summary>
     public static long UserObjects(NpgsqlConnection connection) =>
         Convert.ToInt64(Scalar(
             connection,

@@ -171,13 +171,16 @@ internal sealed class PostgresEndpoint
             }
 
             text.Append(key).Append("='")
-                .Append(value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("'", "\\'", StringComparison.Ordinal))
+                .Append(value
+                    .Replace("\\", "\\\\", StringComparison.Ordinal)
+                    .Replace("'", "\\'", StringComparison.Ordinal))
                 .Append('\'');
         }
     }
 
     /// <summary>Quotes an SQL identifier.</summary>
-    public static string Quote(string identifier) => "\"" + identifier.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
+    public static string Quote(string identifier) =>
+        "\"" + identifier.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
 
     private static NpgsqlConnectionStringBuilder FromUrl(string text)
     {
