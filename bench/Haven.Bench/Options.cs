@@ -10,13 +10,15 @@ internal sealed record Options(
     string Work,
     string Output,
     string Chart,
-    bool SkipLatency)
+    bool SkipLatency,
+    string? Postgres,
+    int PostgresSizeMiB)
 {
     public static Options Parse(string[] args)
     {
         string Value(string name, string fallback)
         {
-            int i = Array.IndexOf(args, name);
+            int i = Array.LastIndexOf(args, name);
             return i >= 0 && i + 1 < args.Length ? args[i + 1] : fallback;
         }
 
@@ -28,6 +30,8 @@ internal sealed record Options(
             Path.GetFullPath(Value("--work", Path.Combine(Path.GetTempPath(), "haven-bench"))),
             output,
             Path.ChangeExtension(output, ".svg"),
-            args.Contains("--skip-latency"));
+            args.Contains("--skip-latency"),
+            Array.IndexOf(args, "--postgres") >= 0 ? Value("--postgres", "") : null,
+            int.Parse(Value("--pg-size-mib", "256"), CultureInfo.InvariantCulture));
     }
 }

@@ -1,6 +1,7 @@
 // Benchmarks Haven side by side with restic, borg and a hand-made sqlite3+zstd+age pipeline on one
 // generated clinical database, in one run, in alternating order. See docs/benchmarks.md.
 // Usage: Haven.Bench --haven PATH/haven.dll [--size-mib 1024] [--runs 3] [--work DIR] [--out docs/benchmarks.md]
+//   [--postgres ADMIN-CONNECTION [--pg-size-mib 256]]
 using System.Globalization;
 using Haven.Bench;
 using Haven.Synthetic;
@@ -36,7 +37,7 @@ for (int run = 0; run < options.Runs; run++)
         tool.Init();
     }
 
-    results.AddRange(Case("first full backup", 1, run, order, database, options));
+    results.AddRange(Runner.Case("first full backup", 1, run, order, database));
     string before = Path.Combine(options.Work, "before-updates.db");
     if (run == 0)
     {
@@ -50,10 +51,10 @@ for (int run = 0; run < options.Runs; run++)
         File.Delete(before);
     }
 
-    results.AddRange(Case("after 1% random updates", 2, run, order, database, options));
+    results.AddRange(Runner.Case("after 1% random updates", 2, run, order, database));
     ClinicalDatabaseGenerator.ApplyAppends(database, 0.01, seed: run + 1);
-    results.AddRange(Case("after 1% appended rows", 3, run, order, database, options));
-    results.AddRange(Case("unchanged database", 4, run, order, database, options));
+    results.AddRange(Runner.Case("after 1% appended rows", 3, run, order, database));
+    results.AddRange(Runner.Case("unchanged database", 4, run, order, database));
     foreach (var tool in order)
     {
         string target = Path.Combine(options.Work, "restored.db");
@@ -66,28 +67,13 @@ for (int run = 0; run < options.Runs; run++)
 }
 
 var latency = options.SkipLatency ? null : WriterLatency.Measure(database, tools[0], options);
-Report.Write(options, tools, results, latency, floorMiB);
+string? postgres = null;
+if (options.Postgres is not null)
+{
+    var (pgTools, pgResults, description) = PostgresBench.Run(options);
+    postgres = PostgresBench.Section(pgTools, pgResults, description);
+}
+
+Report.Write(options, tools, results, latency, floorMiB, postgres);
 Console.Error.WriteLine($"Wrote {options.Output}");
 return 0;
-
-static IEnumerable<Measurement> Case(
-    string name,
-    int sequence,
-    int run,
-    List<Tool> order,
-    string database,
-    Options options)
-{
-    foreach (var tool in order)
-    {
-        long before = tool.RepositoryBytes();
-        var (seconds, rss) = Shell.Timed(tool.BackupCommand(database, sequence), tool.Environment);
-        long added = tool.RepositoryBytes() - before;
-        Console.Error.WriteLine(
-            string.Create(
-                CultureInfo.InvariantCulture,
-                $"run {run + 1} {name} {tool.Name}: {seconds:F2} s, " +
-                $"+{added / 1048576.0:F1} MiB, {rss / 1024} MiB RSS"));
-        yield return new Measurement(tool.Name, name, run, seconds, added, rss);
-    }
-}

@@ -21,7 +21,8 @@ internal static class Report
         List<Tool> tools,
         List<Measurement> results,
         LatencyResult? latency,
-        double? floorMiB)
+        double? floorMiB,
+        string? postgres = null)
     {
         var md = new StringBuilder();
         var inv = CultureInfo.InvariantCulture;
@@ -85,6 +86,11 @@ internal static class Report
             md.AppendLine();
         }
 
+        if (postgres is not null)
+        {
+            md.Append(postgres);
+        }
+
         Targets(md, results, latency, floorMiB);
         md.AppendLine("![time and bytes added per case and tool](benchmarks.svg)");
         md.AppendLine();
@@ -119,10 +125,15 @@ internal static class Report
             : (sorted[(sorted.Count / 2) - 1] + sorted[sorted.Count / 2]) / 2;
     }
 
-    private static void Table(StringBuilder md, string name, List<Tool> tools, List<Measurement> results)
+    internal static void Table(
+        StringBuilder md,
+        string name,
+        List<Tool> tools,
+        List<Measurement> results,
+        string level = "###")
     {
         var inv = CultureInfo.InvariantCulture;
-        md.AppendLine(inv, $"### {char.ToUpperInvariant(name[0])}{name[1..]}");
+        md.AppendLine(inv, $"{level} {char.ToUpperInvariant(name[0])}{name[1..]}");
         md.AppendLine();
         md.AppendLine("| tool | time (s) | added (MiB) | peak RSS (MiB) |");
         md.AppendLine("| --- | --- | --- | --- |");

@@ -24,6 +24,11 @@ internal sealed class CliContext(ParseResult parse, TextWriter output, TextWrite
 
     public bool Verbose => Parse.GetValue(GlobalOptions.Verbose);
 
+    /// <summary>Cancelled by Ctrl-C or SIGTERM.</summary>
+#pragma warning disable CA1822 // One context per command; the signal is the process's.
+    public CancellationToken Cancellation => HavenCli.Stopping;
+#pragma warning restore CA1822
+
     public string RepositoryPath
     {
         get

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Runtime.InteropServices;
 using Haven.Cli.Commands;
 using Haven.Core;
 using Microsoft.Data.Sqlite;
@@ -48,9 +49,34 @@ public static class HavenCli
 
         CurrentOutput = output;
         CurrentError = error;
-        return parse.Invoke(
-            new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false });
+        // Ctrl-C or SIGTERM cancels the operation so that it can clean up (a restore drops its side
+        // database, a backup stops pg_dump and removes the password file) instead of dying mid-way.
+        using var stopping = new CancellationTokenSource();
+        Stopping = stopping.Token;
+        using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Cancel);
+        using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Cancel);
+        try
+        {
+            return parse.Invoke(
+                new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false });
+        }
+        finally
+        {
+            Stopping = CancellationToken.None;
+        }
+
+        void Cancel(PosixSignalContext context)
+        {
+            if (!stopping.IsCancellationRequested)
+            {
+                context.Cancel = true;
+                stopping.Cancel();
+            }
+        }
     }
+
+    /// <summary>Cancelled when the process is asked to stop (Ctrl-C, SIGTERM); a second signal ends it at once.</summary>
+    internal static CancellationToken Stopping { get; private set; }
 
     [ThreadStatic]
     private static TextWriter? CurrentOutput;
@@ -87,7 +113,10 @@ public static class HavenCli
                 ExitCodes.Failed,
                 $"Permission denied: {denied.Message}",
                 "Run as a user that may read and write these files."),
-            OperationCanceledException => (ExitCodes.Failed, "Cancelled; nothing was saved.", null),
+            OperationCanceledException => (
+                ExitCodes.Failed,
+                "Cancelled; nothing was saved, and nothing was replaced.",
+                null),
             _ => (
                 ExitCodes.Failed,
                 $"Unexpected failure: {e.Message}",

@@ -51,6 +51,7 @@ internal static class BackupCommand
                 Tags = context.Parse.GetValue(tags) ?? [],
                 CheckSource = !context.Parse.GetValue(noCheck),
                 Progress = progress,
+                CancellationToken = context.Cancellation,
             });
             if (context.Parse.GetValue(json))
             {
@@ -117,6 +118,7 @@ internal static class BackupCommand
                     Reason = context.Parse.GetValue(reason),
                     Tags = context.Parse.GetValue(tags) ?? [],
                     Progress = progress,
+                    CancellationToken = context.Cancellation,
                 });
             if (context.Parse.GetValue(json))
             {

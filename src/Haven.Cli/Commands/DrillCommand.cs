@@ -46,6 +46,13 @@ internal static class DrillCommand
             var targets = context.Parse.GetValue(all)
                 ? LatestOfEverySource(repository)
                 : [repository.ResolveSnapshot(context.Parse.GetValue(snapshot)!, context.Parse.GetValue(source))];
+            if (drill.Postgres is null && targets.FirstOrDefault(m => m.Postgres is not null) is { } pg)
+            {
+                throw new UsageException(
+                    $"Snapshot {pg.Id[..12]} is of a PostgreSQL database, and no server is given to drill it on.",
+                    "Pass --postgres CONNECTION, set drill.postgres in haven.json, or set HAVEN_PG_CONNECTION.");
+            }
+
             var results = targets.Select(m => DrillRunner.Run(repository, m, drill)).ToList();
             if (context.Parse.GetValue(json))
             {

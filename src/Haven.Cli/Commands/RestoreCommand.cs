@@ -44,8 +44,8 @@ internal static class RestoreCommand
         };
         var command = new Command(
             "restore",
-            "Restore a SQLite snapshot: verified before it touches anything, atomic, " +
-            "with a pre-restore snapshot of what it replaces.")
+            "Restore a snapshot (SQLite with --to, PostgreSQL with --to-postgres): verified before it touches " +
+            "anything, atomic, keeping what it replaces.")
         {
             snapshot, to, toPostgres, replace, noOwner, force, source, json, allowDamagedAudit, BackupCommand.PgBin,
         };
@@ -57,6 +57,13 @@ internal static class RestoreCommand
                     ? RestorePostgres(
                         context, postgres, snapshot, source, json, replace, noOwner, force, allowDamagedAudit)
                     : throw new UsageException("Give either --to or --to-postgres, not both.");
+            }
+
+            if (context.Parse.GetValue(replace) || context.Parse.GetValue(noOwner))
+            {
+                throw new UsageException(
+                    "--replace and --no-owner apply to PostgreSQL restores (--to-postgres).",
+                    "A SQLite restore with --to always keeps what it replaces as a pre-restore snapshot.");
             }
 
             if (context.Parse.GetValue(to) is null)
@@ -77,6 +84,7 @@ internal static class RestoreCommand
                 Force = context.Parse.GetValue(force),
                 AllowDamagedAudit = context.Parse.GetValue(allowDamagedAudit),
                 Progress = progress,
+                CancellationToken = context.Cancellation,
             });
             if (context.Parse.GetValue(json))
             {
@@ -127,6 +135,7 @@ internal static class RestoreCommand
             ToolDirectory = context.Parse.GetValue(BackupCommand.PgBin),
             AllowDamagedAudit = context.Parse.GetValue(allowDamagedAudit),
             Progress = progress,
+            CancellationToken = context.Cancellation,
         });
         if (context.Parse.GetValue(json))
         {

@@ -43,11 +43,11 @@ public static class PostgresBackup
         ArgumentNullException.ThrowIfNull(options);
         var endpoint = PostgresEndpoint.Parse(options.Connection, options.ConnectionOrigin);
         request ??= new BackupRequest();
-        using var repositoryLock = repository.Lock("backup " + endpoint.Display);
+        using var repositoryLock = repository.Lock("backup postgres");
         return AuditedBackup.Run(
             repository,
             "postgres",
-            endpoint.Display,
+            endpoint.SourcePath,
             request,
             head => Snapshot(repository, endpoint, options, request, head));
     }
@@ -69,33 +69,46 @@ public static class PostgresBackup
                 ? PostgresTool.Locate("pg_dumpall", serverMajor, serverVersion, options.ToolDirectory)
                 : null;
 
+            // The exporting transaction takes no lock and must survive sitting idle while pg_dump runs.
+            PostgresCatalog.Execute(connection, "SET idle_in_transaction_session_timeout = 0");
+            PostgresCatalog.Execute(connection, "SET statement_timeout = 0");
             using var transaction = connection.BeginTransaction(IsolationLevel.RepeatableRead);
             PostgresCatalog.Execute(connection, "SET TRANSACTION READ ONLY");
-            // pg_dump refuses to read a table through row-level security; so must the counts.
-            PostgresCatalog.Execute(connection, "SET LOCAL row_security = off");
             string exported = (string)PostgresCatalog.Scalar(connection, "SELECT pg_export_snapshot()")!;
             DateTime time = repository.Time.GetUtcNow().UtcDateTime;
-            var database = PostgresCatalog.Database(connection);
-            var tables = PostgresCatalog.CountRows(connection);
-            var largeObjects = PostgresCatalog.LargeObjects(connection);
-            var info = new PostgresInfo
+
+            // Facts are read on a second connection that imports the same snapshot and commits before
+            // pg_dump starts: counting takes share locks on every table, and holding them while waiting
+            // for pg_dump would let an app's exclusive lock request (TRUNCATE, ALTER TABLE) queue between
+            // them and deadlock the three of us where PostgreSQL cannot see it.
+            using var facts = endpoint.Open();
+            PostgresCatalog.Execute(facts, "SET statement_timeout = 0");
+            Dictionary<string, long> files;
+            PostgresInfo info;
+            using (var read = facts.BeginTransaction(IsolationLevel.RepeatableRead))
             {
-                ServerVersion = serverVersion,
-                DumpToolVersion = pgDump.Version,
-                Database = endpoint.Database,
-                Owner = database.Owner,
-                Encoding = database.Encoding,
-                Collate = database.Collate,
-                Ctype = database.Ctype,
-                Extensions = PostgresCatalog.Extensions(connection),
-                Tables = tables,
-                LargeObjects = largeObjects.Count,
-                LargeObjectsSha256 = largeObjects.Sha256,
-                Roles = PostgresCatalog.Roles(connection),
-            };
+                PostgresCatalog.Execute(facts, "SET TRANSACTION READ ONLY");
+                PostgresCatalog.Execute(facts, $"SET TRANSACTION SNAPSHOT '{exported}'");
+                // pg_dump refuses to read a table through row-level security; so must the counts.
+                PostgresCatalog.Execute(facts, "SET LOCAL row_security = off");
+                info = ReadFacts(facts, endpoint, serverVersion, pgDump);
+                files = PostgresCatalog.FileNodes(facts);
+                read.Commit();
+            }
 
             using var writer = new PackWriter(repository, repository.Cipher);
             var content = Dump(repository, writer, endpoint, pgDump, exported, options, request);
+            // TRUNCATE, VACUUM FULL, CLUSTER and rewriting ALTER TABLEs are not MVCC-safe: one that
+            // committed after the snapshot but before pg_dump locked the table changes what both saw.
+            var rewritten = PostgresCatalog.RewrittenTables(facts, files);
+            if (rewritten.Count > 0)
+            {
+                throw new HavenException(
+                    $"Table {string.Join(", ", rewritten)} of {endpoint.Display} was truncated or rewritten while " +
+                    "the backup started, so the dump may not match the snapshot; no snapshot was recorded.",
+                    "Run the backup again.");
+            }
+
             if (pgDumpAll is not null)
             {
                 info = info with { Globals = DumpGlobals(repository, writer, endpoint, pgDumpAll) };
@@ -105,7 +118,7 @@ public static class PostgresBackup
             return BlockStore.Commit(
                 repository,
                 writer,
-                new SourceInfo("postgres", endpoint.Display, endpoint.Database),
+                new SourceInfo("postgres", endpoint.SourcePath, endpoint.Database),
                 sqlite: null,
                 content,
                 request,
@@ -118,6 +131,34 @@ public static class PostgresBackup
         {
             throw endpoint.Explain(e);
         }
+    }
+
+    private static PostgresInfo ReadFacts(
+        Npgsql.NpgsqlConnection connection,
+        PostgresEndpoint endpoint,
+        string serverVersion,
+        PostgresTool pgDump)
+    {
+        var database = PostgresCatalog.Database(connection);
+        var largeObjects = PostgresCatalog.LargeObjects(connection);
+        return new PostgresInfo
+        {
+            ServerVersion = serverVersion,
+            DumpToolVersion = pgDump.Version,
+            Database = endpoint.Database,
+            Owner = database.Owner,
+            Encoding = database.Encoding,
+            Collate = database.Collate,
+            Ctype = database.Ctype,
+            LocaleProvider = database.Provider,
+            IcuLocale = database.IcuLocale,
+            Properties = PostgresCatalog.Properties(connection),
+            Extensions = PostgresCatalog.Extensions(connection),
+            Tables = PostgresCatalog.CountRows(connection),
+            LargeObjects = largeObjects.Count,
+            LargeObjectsSha256 = largeObjects.Sha256,
+            Roles = PostgresCatalog.Roles(connection),
+        };
     }
 
     private static ContentInfo Dump(

@@ -128,7 +128,7 @@ public sealed partial class LocalRepository
 
         var candidates = manifests.Where(m => m.Trigger != Backup.Triggers.PreRestore).ToList();
         var paths = candidates.Select(m => m.Source.Path).Distinct(StringComparer.Ordinal).ToList();
-        string? path = source is not null ? SourcePath(paths, source)
+        string? path = source is not null ? SourcePath(candidates, paths, source)
             : target is not null && paths.Contains(Path.GetFullPath(target)) ? Path.GetFullPath(target)
             : paths.Count == 1 ? paths[0]
             : paths.Count == 0 ? null
@@ -141,21 +141,32 @@ public sealed partial class LocalRepository
             source is null
                 ? "The repository holds no snapshots yet (other than pre-restore ones)."
                 : $"The repository holds no snapshots of '{source}'.",
-            "Take one with 'haven backup sqlite PATH'; pre-restore snapshots are restored by their id.");
+            "Take one with 'haven backup sqlite PATH' or 'haven backup postgres'; pre-restore snapshots are " +
+            "restored by their id.");
     }
 
     /// <summary>
-    /// The one source path that <paramref name="source"/> names: a full path, or a file name only one source has.
+    /// The one source path that <paramref name="source"/> names: a source path as listed (a file's full
+    /// path, a PostgreSQL database's postgres://host:port/name), a relative file path, or a name (file
+    /// name or database name) only one source has.
     /// </summary>
-    private static string? SourcePath(List<string> paths, string source)
+    private static string? SourcePath(List<Manifest> candidates, List<string> paths, string source)
     {
-        string full = Path.GetFullPath(source);
-        if (paths.Contains(full))
+        if (paths.Contains(source))
         {
-            return full;
+            return source;
         }
 
-        var byName = paths.Where(p => Path.GetFileName(p) == source).ToList();
+        if (!source.Contains("://", StringComparison.Ordinal) && paths.Contains(Path.GetFullPath(source)))
+        {
+            return Path.GetFullPath(source);
+        }
+
+        var byName = candidates
+            .Where(m => m.Source.Name == source || Path.GetFileName(m.Source.Path) == source)
+            .Select(m => m.Source.Path)
+            .Distinct(StringComparer.Ordinal)
+            .ToList();
         return byName.Count switch
         {
             0 => null,

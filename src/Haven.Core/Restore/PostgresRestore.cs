@@ -84,6 +84,21 @@ public static class PostgresRestore
         }
 
         var target = PostgresEndpoint.Parse(options.Connection, options.ConnectionOrigin);
+        if (!target.DatabaseGiven)
+        {
+            throw new UsageException(
+                $"The restore target {options.ConnectionOrigin} names no database.",
+                "Name the database to create or replace, e.g. postgres://user@host:5432/therapy_restored.");
+        }
+
+        if (target.Database is "postgres" or "template0" or "template1")
+        {
+            throw new UsageException(
+                $"The restore target '{target.Database}' is one of PostgreSQL's own databases; Haven does not " +
+                "restore over it.",
+                "Name another database.");
+        }
+
         var details = new Dictionary<string, string>
         {
             ["snapshot"] = snapshot.Id,
@@ -138,6 +153,8 @@ public static class PostgresRestore
                     options.NoOwner,
                     options.Progress,
                     options.CancellationToken));
+                checks.Add(ApplyProperties(admin, side, snapshot.Postgres!, options.NoOwner));
+                options.CancellationToken.ThrowIfCancellationRequested();
                 string? kept = exists
                     ? Swap(admin, target, side, repository.Time.GetUtcNow(), options.Force, dropOld: !holdsData)
                     : Rename(admin, side, target.Database);
@@ -156,6 +173,7 @@ public static class PostgresRestore
             catch
             {
                 DropDatabase(admin, side);
+                DropRoles(admin, createdRoles);
                 throw;
             }
         }
@@ -216,6 +234,8 @@ public static class PostgresRestore
             "pg_restore ended without errors",
         };
         using var connection = database.Open();
+        // Counts must see every row, as pg_dump did; a role that row-level security would filter is refused.
+        PostgresCatalog.Execute(connection, "SET row_security = off");
         var expected = snapshot.Postgres!;
         var actual = PostgresCatalog.CountRows(connection);
         foreach (var (table, rows) in expected.Tables)
@@ -283,10 +303,13 @@ public static class PostgresRestore
     internal static void CreateDatabase(NpgsqlConnection admin, string name, Manifest snapshot, bool noOwner)
     {
         var facts = snapshot.Postgres!;
+        string provider = facts.LocaleProvider == "i" && facts.IcuLocale is not null
+            ? $" LOCALE_PROVIDER icu ICU_LOCALE {Literal(facts.IcuLocale)}"
+            : "";
         PostgresCatalog.Execute(
             admin,
             $"CREATE DATABASE {PostgresEndpoint.Quote(name)} TEMPLATE template0 ENCODING {Literal(facts.Encoding)} " +
-            $"LC_COLLATE {Literal(facts.Collate)} LC_CTYPE {Literal(facts.Ctype)}");
+            $"LC_COLLATE {Literal(facts.Collate)} LC_CTYPE {Literal(facts.Ctype)}{provider}");
         if (!noOwner && PostgresCatalog.MissingRoles(admin, [facts.Owner]).Count == 0)
         {
             PostgresCatalog.Execute(
@@ -441,6 +464,81 @@ public static class PostgresRestore
         }
 
         return kept;
+    }
+
+    /// <summary>
+    /// Gives the restored database the snapshot's own properties (pg_restore applies them only to a
+    /// database it creates under the original name): privileges, settings, comment, connection limit.
+    /// </summary>
+    private static string ApplyProperties(NpgsqlConnection admin, string database, PostgresInfo facts, bool noOwner)
+    {
+        var properties = facts.Properties;
+        string name = PostgresEndpoint.Quote(database);
+        if (properties.ConnectionLimit != -1)
+        {
+            PostgresCatalog.Execute(
+                admin,
+                $"ALTER DATABASE {name} CONNECTION LIMIT " +
+                properties.ConnectionLimit.ToString(CultureInfo.InvariantCulture));
+        }
+
+        if (properties.Comment is not null)
+        {
+            PostgresCatalog.Execute(admin, $"COMMENT ON DATABASE {name} IS {Literal(properties.Comment)}");
+        }
+
+        foreach (var setting in properties.Settings)
+        {
+            string value = ListSettings.Contains(setting.Name) ? setting.Value : Literal(setting.Value);
+            PostgresCatalog.Execute(
+                admin,
+                setting.Role.Length == 0
+                    ? $"ALTER DATABASE {name} SET {PostgresEndpoint.Quote(setting.Name)} = {value}"
+                    : $"ALTER ROLE {PostgresEndpoint.Quote(setting.Role)} IN DATABASE {name} " +
+                        $"SET {PostgresEndpoint.Quote(setting.Name)} = {value}");
+        }
+
+        if (properties.Grants is { } grants && !noOwner)
+        {
+            PostgresCatalog.Execute(admin, $"REVOKE ALL ON DATABASE {name} FROM PUBLIC");
+            foreach (var grant in grants)
+            {
+                string grantee = grant.Grantee.Length == 0 ? "PUBLIC" : PostgresEndpoint.Quote(grant.Grantee);
+                PostgresCatalog.Execute(
+                    admin,
+                    $"GRANT {grant.Privilege} ON DATABASE {name} TO {grantee}" +
+                    (grant.Grantable ? " WITH GRANT OPTION" : ""));
+            }
+        }
+
+        string privileges = properties.Grants is null || noOwner
+            ? "default"
+            : properties.Grants.Count.ToString(CultureInfo.InvariantCulture);
+        return $"database properties applied: {privileges} privileges, {properties.Settings.Count} settings, " +
+            "comment, connection limit";
+    }
+
+    /// <summary>Settings whose value is a list written as SQL (quoting it whole would make one element).</summary>
+    private static readonly HashSet<string> ListSettings = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "search_path", "temp_tablespaces", "session_preload_libraries", "local_preload_libraries",
+        "shared_preload_libraries",
+    };
+
+    /// <summary>Drops roles this restore created, when it fails: nothing of it stays behind.</summary>
+    private static void DropRoles(NpgsqlConnection admin, IReadOnlyList<string> roles)
+    {
+        foreach (string role in roles)
+        {
+            try
+            {
+                PostgresCatalog.Execute(admin, $"DROP ROLE IF EXISTS {PostgresEndpoint.Quote(role)}");
+            }
+            catch (NpgsqlException)
+            {
+                // Something else now depends on it: leave it.
+            }
+        }
     }
 
     private static string RenameSql(string from, string to) =>

@@ -110,6 +110,18 @@ public sealed record PostgresInfo
     /// <summary>LC_CTYPE of the database.</summary>
     public string Ctype { get; init; } = "";
 
+    /// <summary>Collation provider: "c" (libc), "i" (ICU) or "d" (default); empty before PostgreSQL 15.</summary>
+    public string LocaleProvider { get; init; } = "";
+
+    /// <summary>ICU locale when the provider is ICU.</summary>
+    public string? IcuLocale { get; init; }
+
+    /// <summary>
+    /// The database's own properties, which pg_dump's archive holds but pg_restore applies only when it
+    /// creates the database itself: access privileges, settings, comment, connection limit.
+    /// </summary>
+    public DatabaseProperties Properties { get; init; } = new();
+
     /// <summary>Installed extensions and their versions.</summary>
     public IReadOnlyDictionary<string, string> Extensions { get; init; } = new Dictionary<string, string>();
 
@@ -128,6 +140,34 @@ public sealed record PostgresInfo
     /// <summary>The cluster's roles and tablespaces (pg_dumpall --globals-only), when requested.</summary>
     public GlobalsInfo? Globals { get; init; }
 }
+
+/// <summary>Properties of a PostgreSQL database itself (not of the objects in it).</summary>
+public sealed record DatabaseProperties
+{
+    /// <summary>CONNECT, CREATE and TEMPORARY grants; null when the database has default privileges.</summary>
+    public IReadOnlyList<DatabaseGrant>? Grants { get; init; }
+
+    /// <summary>ALTER DATABASE ... SET and ALTER ROLE ... IN DATABASE ... SET settings.</summary>
+    public IReadOnlyList<DatabaseSetting> Settings { get; init; } = [];
+
+    /// <summary>COMMENT ON DATABASE, if any.</summary>
+    public string? Comment { get; init; }
+
+    /// <summary>Connection limit (-1: none).</summary>
+    public int ConnectionLimit { get; init; } = -1;
+}
+
+/// <summary>A privilege on the database.</summary>
+/// <param name="Grantee">Role name, or "" for PUBLIC.</param>
+/// <param name="Privilege">CONNECT, CREATE or TEMPORARY.</param>
+/// <param name="Grantable">Granted WITH GRANT OPTION.</param>
+public sealed record DatabaseGrant(string Grantee, string Privilege, bool Grantable);
+
+/// <summary>A configuration setting for the database.</summary>
+/// <param name="Role">The role it applies to, or "" for every role.</param>
+/// <param name="Name">Setting name, e.g. search_path.</param>
+/// <param name="Value">Value as PostgreSQL stores it, e.g. "clinic, public".</param>
+public sealed record DatabaseSetting(string Role, string Name, string Value);
 
 /// <summary>Where a snapshot keeps the SQL of the cluster's roles and tablespaces.</summary>
 /// <param name="Chunk">Chunk holding the SQL text.</param>

@@ -111,8 +111,7 @@ public sealed class PostgresBadInputTests
         using var database = new PostgresDatabase();
         database.Execute("CREATE TABLE t (id int); INSERT INTO t VALUES (1)");
         using var tools = new TempFolder();
-        string real = Path.Combine(
-            Directory.GetDirectories("/usr/lib/postgresql").OrderDescending().First(), "bin", "pg_dump");
+        string real = RealTool("pg_dump");
         string seen = tools.File("seen");
         // A pg_dump that records what it was given, then runs the real one.
         FakeTool(tools, "pg_dump",
@@ -190,7 +189,11 @@ public sealed class PostgresBadInputTests
             $"SELECT datname FROM pg_database WHERE datname LIKE 'haven\\_drill\\_{manifest.Id[..8]}%'"));
     }
 
-    private static void FakeTool(TempFolder folder, string name, string script)
+    /// <summary>The newest pg_dump (or other tool) of the Debian layout.</summary>
+    internal static string RealTool(string name) => Path.Combine(
+        Directory.GetDirectories("/usr/lib/postgresql").OrderDescending().First(), "bin", name);
+
+    internal static void FakeTool(TempFolder folder, string name, string script)
     {
         string path = folder.File(name);
         File.WriteAllText(path, "#!/bin/sh\n" + script + "\n");

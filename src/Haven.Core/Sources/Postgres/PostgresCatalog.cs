@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
+using Haven.Core.Snapshots;
 using Npgsql;
 
 namespace Haven.Core.Sources.Postgres;
@@ -25,16 +26,58 @@ internal static class PostgresCatalog
         return (version, number / 10000);
     }
 
-    /// <summary>Owner, encoding, collation and character type of the connected database.</summary>
-    public static (string Owner, string Encoding, string Collate, string Ctype) Database(NpgsqlConnection connection)
+    /// <summary>Owner, encoding, collation, character type and locale provider of the connected database.</summary>
+    public static (string Owner, string Encoding, string Collate, string Ctype, string Provider, string? IcuLocale)
+        Database(NpgsqlConnection connection)
     {
+        int version = Convert.ToInt32(Scalar(connection, "SHOW server_version_num"), CultureInfo.InvariantCulture);
+        string provider = version >= 170000 ? "datlocprovider::text, datlocale"
+            : version >= 150000 ? "datlocprovider::text, daticulocale"
+            : "'', NULL::text";
         using var command = new NpgsqlCommand(
-            "SELECT pg_get_userbyid(datdba), pg_encoding_to_char(encoding), datcollate, datctype " +
-            "FROM pg_database WHERE datname = current_database()",
+            "SELECT pg_get_userbyid(datdba), pg_encoding_to_char(encoding), datcollate, datctype, " +
+            $"{provider} FROM pg_database WHERE datname = current_database()",
             connection);
         using var reader = command.ExecuteReader();
         reader.Read();
-        return (reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3));
+        return (
+            reader.GetString(0),
+            reader.GetString(1),
+            reader.GetString(2),
+            reader.GetString(3),
+            reader.GetString(4),
+            reader.IsDBNull(5) ? null : reader.GetString(5));
+    }
+
+    /// <summary>The database's privileges, settings, comment and connection limit.</summary>
+    public static DatabaseProperties Properties(NpgsqlConnection connection)
+    {
+        const string ThisDatabase = "(SELECT oid FROM pg_database WHERE datname = current_database())";
+        bool defaults = (bool)Scalar(
+            connection,
+            $"SELECT datacl IS NULL FROM pg_database WHERE oid = {ThisDatabase}")!;
+        return new DatabaseProperties
+        {
+            Grants = defaults
+                ? null
+                : Rows(
+                    connection,
+                    "SELECT CASE WHEN a.grantee = 0 THEN '' ELSE pg_get_userbyid(a.grantee) END, a.privilege_type, " +
+                    $"a.is_grantable::text FROM pg_database d, aclexplode(d.datacl) a WHERE d.oid = {ThisDatabase} " +
+                    "ORDER BY 1, 2")
+                    .Select(r => new DatabaseGrant(r[0], r[1], r[2] == "true"))
+                    .ToList(),
+            Settings = Rows(
+                    connection,
+                    "SELECT CASE WHEN s.setrole = 0 THEN '' ELSE pg_get_userbyid(s.setrole) END, c FROM " +
+                    $"pg_db_role_setting s, unnest(s.setconfig) c WHERE s.setdatabase = {ThisDatabase} ORDER BY 1, 2")
+                .Select(r => new DatabaseSetting(r[0], r[1].Split('=', 2)[0], r[1].Split('=', 2)[1]))
+                .ToList(),
+            Comment = Scalar(connection, $"SELECT shobj_description({ThisDatabase}, 'pg_database')") as string,
+            ConnectionLimit = Convert.ToInt32(
+                Scalar(connection, $"SELECT datconnlimit FROM pg_database WHERE oid = {ThisDatabase}"),
+                CultureInfo.InvariantCulture),
+        };
     }
 
     /// <summary>Installed extensions and their versions.</summary>
@@ -48,16 +91,9 @@ internal static class PostgresCatalog
     /// </summary>
     public static Dictionary<string, long> CountRows(NpgsqlConnection connection)
     {
-        var tables = Rows(
-            connection,
-            "SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace " +
-            $"WHERE c.relkind = 'r' AND c.relpersistence <> 't' AND {UserSchemas} " +
-            "AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass " +
-            "AND d.objid = c.oid AND d.deptype = 'e') ORDER BY 1, 2");
         var counts = new Dictionary<string, long>(StringComparer.Ordinal);
-        foreach (var row in tables)
+        foreach (string name in DumpedTables(connection).Keys)
         {
-            string name = PostgresEndpoint.Quote(row[0]) + "." + PostgresEndpoint.Quote(row[1]);
             counts[name] = Convert.ToInt64(
                 Scalar(connection, $"SELECT count(*) FROM ONLY {name}"),
                 CultureInfo.InvariantCulture);
@@ -65,6 +101,33 @@ internal static class PostgresCatalog
 
         return counts;
     }
+
+    /// <summary>The file node of every dumped table: it changes when a table is truncated or rewritten.</summary>
+    public static Dictionary<string, long> FileNodes(NpgsqlConnection connection) => DumpedTables(connection);
+
+    /// <summary>
+    /// Tables whose file node is no longer the one recorded (or that are gone), read outside any snapshot.
+    /// </summary>
+    public static List<string> RewrittenTables(NpgsqlConnection connection, Dictionary<string, long> recorded)
+    {
+        var now = DumpedTables(connection);
+        return recorded.Where(t => now.GetValueOrDefault(t.Key, -1) != t.Value).Select(t => t.Key).ToList();
+    }
+
+    /// <summary>
+    /// Tables whose data pg_dump writes, keyed "schema"."table", with their file nodes.
+    /// </summary>
+    private static Dictionary<string, long> DumpedTables(NpgsqlConnection connection) =>
+        Rows(
+            connection,
+            "SELECT n.nspname, c.relname, c.relfilenode::text FROM pg_class c JOIN pg_namespace n ON n.oid = " +
+            $"c.relnamespace WHERE c.relkind = 'r' AND c.relpersistence <> 't' AND {UserSchemas} " +
+            "AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass " +
+            "AND d.objid = c.oid AND d.deptype = 'e') ORDER BY 1, 2")
+            .ToDictionary(
+                r => PostgresEndpoint.Quote(r[0]) + "." + PostgresEndpoint.Quote(r[1]),
+                r => long.Parse(r[2], CultureInfo.InvariantCulture),
+                StringComparer.Ordinal);
 
     /// <summary>
     /// Number of large objects and a SHA-256 over "oid sha256-of-content\n" lines in oid order (each
@@ -93,7 +156,10 @@ internal static class PostgresCatalog
         Rows(
             connection,
             "SELECT rolname FROM pg_roles WHERE oid IN (" +
-            "SELECT refobjid FROM pg_shdepend WHERE refclassid = 'pg_authid'::regclass AND dbid = " +
+            "SELECT refobjid FROM pg_shdepend WHERE refclassid = 'pg_authid'::regclass AND (dbid = " +
+            "(SELECT oid FROM pg_database WHERE datname = current_database()) OR (dbid = 0 AND classid = " +
+            "'pg_database'::regclass AND objid = (SELECT oid FROM pg_database WHERE datname = current_database()))) " +
+            "UNION SELECT setrole FROM pg_db_role_setting WHERE setdatabase = " +
             "(SELECT oid FROM pg_database WHERE datname = current_database()) " +
             "UNION SELECT datdba FROM pg_database WHERE datname = current_database()) " +
             "AND rolname NOT LIKE 'pg\\_%' ORDER BY 1")

@@ -16,7 +16,16 @@ internal sealed class PostgresEndpoint
 {
     private readonly NpgsqlConnectionStringBuilder _builder;
 
-    private PostgresEndpoint(NpgsqlConnectionStringBuilder builder) => _builder = builder;
+    private PostgresEndpoint(NpgsqlConnectionStringBuilder builder, bool databaseGiven)
+    {
+        _builder = builder;
+        DatabaseGiven = databaseGiven;
+    }
+
+    /// <summary>
+    /// Whether the connection named the database (else it defaults to the user's name, as in libpq).
+    /// </summary>
+    public bool DatabaseGiven { get; }
 
     /// <summary>Database name.</summary>
     public string Database => _builder.Database!;
@@ -37,6 +46,12 @@ internal sealed class PostgresEndpoint
     public string Display =>
         $"postgres://{Uri.EscapeDataString(User)}@{Host}:{Port}/" +
         Uri.EscapeDataString(Database);
+
+    /// <summary>
+    /// The database's identity as a source of snapshots: postgres://host:port/database, whichever role
+    /// connects, so that backups taken as different roles are snapshots of one source.
+    /// </summary>
+    public string SourcePath => $"postgres://{Host}:{Port}/{Database}";
 
     /// <summary>Where the server is, for messages: host:port.</summary>
     public string Server => $"{Host}:{Port}";
@@ -70,6 +85,7 @@ internal sealed class PostgresEndpoint
                 "postgres://user@host:port/database.");
         }
 
+        bool databaseGiven = builder.Database is { Length: > 0 };
         builder.Host ??= "localhost";
         builder.Username ??= Environment.GetEnvironmentVariable("PGUSER") ?? Environment.UserName;
         builder.Database ??= builder.Username;
@@ -84,12 +100,14 @@ internal sealed class PostgresEndpoint
         builder.Timeout = builder.Timeout == 15 ? 10 : builder.Timeout;
         builder.Pooling = false;
         builder.ApplicationName ??= "haven";
-        return new PostgresEndpoint(builder);
+        return new PostgresEndpoint(builder, databaseGiven);
     }
 
     /// <summary>The same server and credentials, another database.</summary>
     public PostgresEndpoint WithDatabase(string database) =>
-        new(new NpgsqlConnectionStringBuilder(_builder.ConnectionString) { Database = database });
+        new(
+            new NpgsqlConnectionStringBuilder(_builder.ConnectionString) { Database = database },
+            databaseGiven: true);
 
     /// <summary>Opens a connection, turning every failure into one clear sentence.</summary>
     public NpgsqlConnection Open()

@@ -17,7 +17,7 @@ internal sealed class PostgresProcess : IDisposable
 
     private static readonly string[] HiddenVariables =
     [
-        "PGPASSWORD", "PGPASSFILE", "HAVEN_PG_CONNECTION", "HAVEN_PASSPHRASE", "HAVEN_PASSPHRASE_FILE",
+        "PGPASSWORD", "HAVEN_PG_CONNECTION", "HAVEN_PASSPHRASE", "HAVEN_PASSPHRASE_FILE",
         "HAVEN_KEY_FILE",
     ];
 
@@ -66,23 +66,7 @@ internal sealed class PostgresProcess : IDisposable
             start.ArgumentList.Add(argument);
         }
 
-        foreach (string name in HiddenVariables)
-        {
-            start.Environment.Remove(name);
-        }
-
-        // Whatever else carries the password (a deployment's own connection-string variable, say)
-        // does not reach the tool either.
-        if (password is { Length: > 0 })
-        {
-            foreach (string name in start.Environment
-                .Where(v => v.Value?.Contains(password, StringComparison.Ordinal) == true)
-                .Select(v => v.Key)
-                .ToList())
-            {
-                start.Environment.Remove(name);
-            }
-        }
+        HideSecrets(start, password);
 
         if (folder is not null)
         {
@@ -99,6 +83,30 @@ internal sealed class PostgresProcess : IDisposable
         {
             DeleteFolder(folder);
             throw;
+        }
+    }
+
+    /// <summary>
+    /// Takes Haven's secrets, PGPASSWORD and whatever else carries the password (a deployment's own
+    /// connection-string variable, say) out of a child's environment. A user's own PGPASSFILE stays.
+    /// </summary>
+    public static void HideSecrets(ProcessStartInfo start, string? password)
+    {
+        ArgumentNullException.ThrowIfNull(start);
+        foreach (string name in HiddenVariables)
+        {
+            start.Environment.Remove(name);
+        }
+
+        if (password is { Length: > 0 })
+        {
+            foreach (string name in start.Environment
+                .Where(v => v.Value?.Contains(password, StringComparison.Ordinal) == true)
+                .Select(v => v.Key)
+                .ToList())
+            {
+                start.Environment.Remove(name);
+            }
         }
     }
 

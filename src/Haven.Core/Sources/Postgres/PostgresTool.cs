@@ -53,12 +53,22 @@ internal sealed partial record PostgresTool(string Name, string Path, string Ver
         string output;
         try
         {
-            using var process = Process.Start(new ProcessStartInfo(path, "--version")
+            var start = new ProcessStartInfo(path, "--version")
             {
                 RedirectStandardOutput = true,
                 RedirectStandardError = true,
                 UseShellExecute = false,
-            })!;
+            };
+            PostgresProcess.HideSecrets(start, password: null);
+            foreach (string variable in start.Environment.Keys
+                .Where(k => k.StartsWith("PG", StringComparison.Ordinal))
+                .ToList())
+            {
+                // Asking for a version needs no connection settings at all.
+                start.Environment.Remove(variable);
+            }
+
+            using var process = Process.Start(start)!;
             output = process.StandardOutput.ReadToEnd();
             process.StandardError.ReadToEnd();
             process.WaitForExit();
