@@ -14,7 +14,12 @@ namespace Haven.Cli;
 /// </summary>
 internal sealed class CliContext(ParseResult parse, TextWriter output, TextWriter error)
 {
-    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
+    /// <summary>JSON for terminals and scripts: names and text as they are (not \uXXXX escapes).</summary>
+    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
+    {
+        WriteIndented = true,
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    };
 
     public ParseResult Parse { get; } = parse;
 
