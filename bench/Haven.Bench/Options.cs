@@ -12,7 +12,8 @@ internal sealed record Options(
     string Chart,
     bool SkipLatency,
     string? Postgres,
-    int PostgresSizeMiB)
+    int PostgresSizeMiB,
+    bool PostgresOnly)
 {
     public static Options Parse(string[] args)
     {
@@ -32,6 +33,7 @@ internal sealed record Options(
             Path.ChangeExtension(output, ".svg"),
             args.Contains("--skip-latency"),
             Array.IndexOf(args, "--postgres") >= 0 ? Value("--postgres", "") : null,
-            int.Parse(Value("--pg-size-mib", "256"), CultureInfo.InvariantCulture));
+            int.Parse(Value("--pg-size-mib", "256"), CultureInfo.InvariantCulture),
+            args.Contains("--postgres-only"));
     }
 }

@@ -123,6 +123,29 @@ internal static class PostgresBench
         command.ExecuteNonQuery();
     }
 
+    /// <summary>A whole document for a run of the PostgreSQL cases alone.</summary>
+    public static string Document(Options options, List<Tool> tools, List<Measurement> results, string description)
+    {
+        var md = new StringBuilder();
+        md.AppendLine("# Benchmarks: PostgreSQL");
+        md.AppendLine();
+        md.AppendLine(
+            CultureInfo.InvariantCulture,
+            $"Measured {DateTime.UtcNow:yyyy-MM-dd} (UTC) on this project's 2-core benchmark machine, " +
+            $"{options.Runs} runs per case, tools in a different order each run; figures are medians. The SQLite " +
+            "cases are in [benchmarks.md](benchmarks.md). Reproduce with:");
+        md.AppendLine();
+        md.AppendLine("```sh");
+        md.AppendLine(
+            CultureInfo.InvariantCulture,
+            $"bash bench/run.sh --postgres 'Host=127.0.0.1;Username=postgres;Password=...' --pg-size-mib " +
+            $"{options.PostgresSizeMiB} --runs {options.Runs} --postgres-only --out docs/benchmarks-postgres.md");
+        md.AppendLine("```");
+        md.AppendLine();
+        md.Append(Section(tools, results, description).Replace("## PostgreSQL\n", "", StringComparison.Ordinal));
+        return md.ToString();
+    }
+
     /// <summary>The markdown section for the PostgreSQL cases.</summary>
     public static string Section(List<Tool> tools, List<Measurement> results, string description)
     {

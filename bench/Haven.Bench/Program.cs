@@ -1,13 +1,21 @@
 // Benchmarks Haven side by side with restic, borg and a hand-made sqlite3+zstd+age pipeline on one
 // generated clinical database, in one run, in alternating order. See docs/benchmarks.md.
 // Usage: Haven.Bench --haven PATH/haven.dll [--size-mib 1024] [--runs 3] [--work DIR] [--out docs/benchmarks.md]
-//   [--postgres ADMIN-CONNECTION [--pg-size-mib 256]]
+//   [--postgres ADMIN-CONNECTION [--pg-size-mib 256] [--postgres-only]]
 using System.Globalization;
 using Haven.Bench;
 using Haven.Synthetic;
 
 var options = Options.Parse(args);
 Directory.CreateDirectory(options.Work);
+if (options.PostgresOnly && options.Postgres is not null)
+{
+    var (onlyTools, onlyResults, onlyDescription) = PostgresBench.Run(options);
+    File.WriteAllText(options.Output, PostgresBench.Document(options, onlyTools, onlyResults, onlyDescription));
+    Console.Error.WriteLine($"Wrote {options.Output}");
+    return 0;
+}
+
 string baseDb = Path.Combine(options.Work, $"base-{options.SizeMiB}.db");
 if (!File.Exists(baseDb))
 {
