@@ -17,13 +17,13 @@ internal sealed class ChunkReader : IDisposable
         StringComparer.Ordinal);
     private readonly HashSet<string> _verifiedPacks = new(StringComparer.Ordinal);
 
-    private readonly Dictionary<ChunkId, ChunkLocation>? _index;
+    private readonly ChunkIndex? _index;
     private readonly System.Security.Cryptography.IncrementalHash _hmac;
 
     /// <param name="repository">The repository to read from.</param>
     /// <param name="index">An index to use instead of the repository's (a check builds its own from
     /// the readable index files).</param>
-    public ChunkReader(LocalRepository repository, Dictionary<ChunkId, ChunkLocation>? index = null)
+    public ChunkReader(LocalRepository repository, ChunkIndex? index = null)
     {
         _repository = repository;
         _index = index;

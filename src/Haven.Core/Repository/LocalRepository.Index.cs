@@ -9,7 +9,7 @@ public sealed partial class LocalRepository
     private const string IndexType = "index";
 
     /// <summary>Where every indexed chunk lives. Loaded on first use.</summary>
-    internal IReadOnlyDictionary<ChunkId, ChunkLocation> Index => _index ??= LoadIndex();
+    internal ChunkIndex Index => _index ??= LoadIndex();
 
     /// <summary>Pack sizes recorded in the index files.</summary>
     internal Dictionary<string, long> IndexedPackSizes { get; } = new(StringComparer.Ordinal);
@@ -17,9 +17,11 @@ public sealed partial class LocalRepository
     /// <summary>Names of the index files.</summary>
     internal IEnumerable<string> IndexFiles() => ListObjects(IndexDirectory);
 
-    private Dictionary<ChunkId, ChunkLocation> LoadIndex()
+    private ChunkIndex LoadIndex() => ChunkIndex.Build(IndexedPacks());
+
+    /// <summary>Every pack the index files list, with its entries, reading one index file at a time.</summary>
+    private IEnumerable<(string Pack, IReadOnlyList<PackEntry> Entries)> IndexedPacks()
     {
-        var index = new Dictionary<ChunkId, ChunkLocation>();
         foreach (string name in IndexFiles())
         {
             List<(string Pack, long Size, List<PackEntry> Entries)> packs;
@@ -39,14 +41,9 @@ public sealed partial class LocalRepository
             foreach (var (pack, size, entries) in packs)
             {
                 IndexedPackSizes[pack] = size;
-                foreach (var entry in entries)
-                {
-                    index.TryAdd(entry.Id, entry.In(pack));
-                }
+                yield return (pack, entries);
             }
         }
-
-        return index;
     }
 
     /// <summary>Reads one index file: for each pack, its size and entries.</summary>
@@ -112,10 +109,7 @@ public sealed partial class LocalRepository
         foreach (var (pack, size, entries) in packs)
         {
             IndexedPackSizes[pack] = size;
-            foreach (var entry in entries)
-            {
-                index.TryAdd(entry.Id, entry.In(pack));
-            }
+            index.Add(pack, entries);
         }
 
         return (written, name);
@@ -143,7 +137,7 @@ public sealed partial class LocalRepository
         }
 
         var old = IndexFiles().ToList();
-        _index = new Dictionary<ChunkId, ChunkLocation>();
+        _index = ChunkIndex.Build([]);
         IndexedPackSizes.Clear();
         string? written = packs.Count > 0 ? WriteIndexFile(packs).Name : null;
         foreach (string name in old.Where(n => n != written))
