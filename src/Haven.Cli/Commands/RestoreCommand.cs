@@ -23,6 +23,11 @@ internal static class RestoreCommand
         {
             Description = "With 'latest': the source (full path, or file name if unique)."
         };
+        var fullCheck = new Option<bool>("--full-check")
+        {
+            Description = "Run SQLite's full PRAGMA integrity_check on the restored copy (also compares every " +
+                "index with its table; several times slower) instead of quick_check.",
+        };
         var json = new Option<bool>("--json") { Description = "Print the result as JSON." };
         var allowDamagedAudit = new Option<bool>("--allow-damaged-audit")
         {
@@ -33,7 +38,7 @@ internal static class RestoreCommand
             "Restore a SQLite snapshot: verified before it touches anything, atomic, " +
             "with a pre-restore snapshot of what it replaces.")
         {
-            snapshot, to, force, source, json, allowDamagedAudit,
+            snapshot, to, force, source, fullCheck, json, allowDamagedAudit,
         };
         command.SetAction(HavenCli.Action(context =>
         {
@@ -47,6 +52,7 @@ internal static class RestoreCommand
             {
                 Force = context.Parse.GetValue(force),
                 AllowDamagedAudit = context.Parse.GetValue(allowDamagedAudit),
+                FullIntegrityCheck = context.Parse.GetValue(fullCheck),
                 Progress = progress,
             });
             if (context.Parse.GetValue(json))
