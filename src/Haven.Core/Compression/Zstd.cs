@@ -34,8 +34,12 @@ internal static partial class Zstd
     /// <summary>Which implementation is in use, for diagnostics.</summary>
     public static string Implementation => Native ? "libzstd" : "ZstdSharp";
 
-    /// <summary>Compresses <paramref name="source"/> into a new array.</summary>
-    public static byte[] Compress(ReadOnlySpan<byte> source)
+    /// <summary>
+    /// Compresses <paramref name="source"/> into a new array, of which the returned segment is the
+    /// frame (with libzstd the array has room for the worst case, and is not copied to fit: for a
+    /// large object such as an index file, that copy would be the largest allocation of a backup).
+    /// </summary>
+    public static ArraySegment<byte> Compress(ReadOnlySpan<byte> source)
     {
         if (!Native)
         {
@@ -57,7 +61,7 @@ internal static partial class Zstd
             throw new InvalidOperationException("zstd failed to compress a frame.");
         }
 
-        return destination.AsSpan(0, (int)written).ToArray();
+        return new ArraySegment<byte>(destination, 0, (int)written);
     }
 
     /// <summary>

@@ -8,8 +8,8 @@ namespace Haven.Core.Repository;
 /// page (262,144 for a 1 GiB database). Ids are kept whole (32 bytes) in one sorted array, and
 /// locations in a parallel array of 24-byte slots that name their pack by number; a lookup is a
 /// binary search. That is about 56 bytes per chunk, where a dictionary of location records took
-/// about 110. Chunks added after loading (by the backup that is running) go to a small dictionary
-/// first and are merged into the sorted arrays when it grows.
+/// about 110. Chunks added after loading (by a backup's index file) go to a dictionary first and
+/// are merged into the sorted arrays when it holds as many as they do.
 /// </summary>
 internal sealed class ChunkIndex
 {
@@ -55,7 +55,43 @@ internal sealed class ChunkIndex
         return index;
     }
 
-    /// <summary>Adds the entries of a pack just written; a chunk already indexed keeps its location.</summary>
+    /// <summary>
+    /// Adds the entries of packs just written (one index file's worth); a chunk already indexed
+    /// keeps its location. Many entries at once (a first backup adds one per page) are merged
+    /// straight into the sorted arrays, which then grow once, instead of passing through the
+    /// dictionary, which would briefly take more memory than the whole sorted index.
+    /// </summary>
+    public void Add(IReadOnlyList<(string Pack, IReadOnlyList<PackEntry> Entries)> packs)
+    {
+        int adding = packs.Sum(p => p.Entries.Count);
+        if (adding <= Math.Max(4096, _sorted / 4))
+        {
+            foreach (var (pack, entries) in packs)
+            {
+                Add(pack, entries);
+            }
+
+            return;
+        }
+
+        var (ids, slots, count) = Gather(adding);
+        foreach (var (pack, entries) in packs)
+        {
+            int number = PackNumber(pack);
+            foreach (var entry in entries)
+            {
+                // Chunks indexed before keep their location (Replace prefers lower pack numbers,
+                // and a pack seen first gets the lower number); the others are appended.
+                ids[count] = entry.Id;
+                slots[count] = Slot.Of(number, entry);
+                count++;
+            }
+        }
+
+        Replace(ids, slots, count);
+    }
+
+    /// <summary>Adds the entries of one pack just written; a chunk already indexed keeps its location.</summary>
     public void Add(string pack, IReadOnlyList<PackEntry> entries)
     {
         int number = PackNumber(pack);
@@ -67,7 +103,9 @@ internal sealed class ChunkIndex
             }
         }
 
-        if (_recent.Count > Math.Max(4096, _sorted / 8))
+        // Merging re-sorts everything, so it waits until the recent chunks are as many as the sorted
+        // ones: a first backup merges about log2(chunks / 4096) times, not once per pack.
+        if (_recent.Count > Math.Max(4096, _sorted))
         {
             Merge();
         }
@@ -136,20 +174,30 @@ internal sealed class ChunkIndex
 
     private void Merge()
     {
-        var ids = new ChunkId[_sorted + _recent.Count];
+        var (ids, slots, count) = Gather(0);
+        Replace(ids, slots, count);
+    }
+
+    /// <summary>
+    /// Copies the sorted and the recent entries into new arrays with room for <paramref name="extra"/>
+    /// more, to be sorted again by <see cref="Replace"/>; the recent dictionary is emptied.
+    /// </summary>
+    private (ChunkId[] Ids, Slot[] Slots, int Count) Gather(int extra)
+    {
+        var ids = new ChunkId[_sorted + _recent.Count + extra];
         var slots = new Slot[ids.Length];
         Array.Copy(_ids, ids, _sorted);
         Array.Copy(_slots, slots, _sorted);
-        int at = _sorted;
+        int count = _sorted;
         foreach (var (id, slot) in _recent)
         {
-            ids[at] = id;
-            slots[at] = slot;
-            at++;
+            ids[count] = id;
+            slots[count] = slot;
+            count++;
         }
 
         _recent.Clear();
-        Replace(ids, slots, ids.Length);
+        return (ids, slots, count);
     }
 
     /// <summary>

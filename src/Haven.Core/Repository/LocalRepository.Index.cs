@@ -87,8 +87,12 @@ public sealed partial class LocalRepository
             return (0, null);
         }
 
-        using var buffer = new MemoryStream();
-        using (var writer = new BinaryWriter(buffer))
+        // Sized exactly: for a first backup of 1 GiB this is about 15 MiB, and growing it by doubling
+        // (then copying it out) would briefly hold three times that.
+        long bytes = sizeof(int) + packs.Sum(
+            p => ChunkId.Bytes + sizeof(long) + sizeof(int) + ((long)p.Entries.Count * PackEntry.EncodedBytes));
+        using var buffer = new MemoryStream((int)bytes);
+        using (var writer = new BinaryWriter(buffer, System.Text.Encoding.UTF8, leaveOpen: true))
         {
             writer.Write(packs.Count);
             foreach (var (pack, size, entries) in packs)
@@ -104,13 +108,18 @@ public sealed partial class LocalRepository
         }
 
         string name = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
-        long written = WriteObject(IndexDirectory, IndexType, name, buffer.ToArray());
+        long written = WriteObject(
+            IndexDirectory,
+            IndexType,
+            name,
+            buffer.GetBuffer().AsSpan(0, (int)buffer.Length));
         var index = _index ??= LoadIndex();
-        foreach (var (pack, size, entries) in packs)
+        foreach (var (pack, size, _) in packs)
         {
             IndexedPackSizes[pack] = size;
-            index.Add(pack, entries);
         }
+
+        index.Add(packs.Select(p => (p.Pack, (IReadOnlyList<PackEntry>)p.Entries)).ToList());
 
         return (written, name);
     }
