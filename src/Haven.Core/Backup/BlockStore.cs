@@ -114,7 +114,8 @@ internal static class BlockStore
         BackupRequest request,
         DateTime time,
         System.Diagnostics.Stopwatch stopwatch,
-        AuditHead auditHead)
+        AuditHead auditHead,
+        long pagesRead)
     {
         writer.Flush();
         long indexBytes = repository.WriteIndexFile(writer.Finished).Bytes;
@@ -136,6 +137,7 @@ internal static class BlockStore
                 AddedBytes = writer.BytesWritten + indexBytes,
                 NewChunks = writer.ChunksAdded,
                 Chunks = content.Blocks,
+                PagesRead = pagesRead,
                 DurationSeconds = stopwatch.Elapsed.TotalSeconds,
             },
         };
