@@ -24,6 +24,7 @@ internal sealed class ChunkReader : IDisposable
     private readonly LinkedList<(string Pack, long Offset, Lazy<byte[]> Plain)> _cache = new();
     private readonly Dictionary<string, SafeFileHandle> _handles = new(StringComparer.Ordinal);
     private readonly HashSet<string> _verifiedPacks = new(StringComparer.Ordinal);
+    private readonly HashSet<Task> _prefetches = [];
     private readonly ChunkIndex? _index;
     private readonly ThreadLocal<IncrementalHash> _hmac;
 
@@ -84,19 +85,33 @@ internal sealed class ChunkReader : IDisposable
     /// </summary>
     public void Prefetch(ChunkId id)
     {
-        if ((_index ?? _repository.Index).TryGetValue(id, out var location))
+        if (!(_index ?? _repository.Index).TryGetValue(id, out var location))
         {
-            _ = Task.Run(() =>
+            return;
+        }
+
+        lock (_prefetches)
+        {
+            Task? prefetch = null;
+            prefetch = Task.Run(() =>
             {
                 try
                 {
                     Frame(location);
                 }
-                catch (Exception e) when (e is IntegrityException or IOException or ObjectDisposedException)
+                catch (Exception e) when (e is IntegrityException or IOException)
                 {
                     // Reported by the read that needs this frame.
                 }
+                finally
+                {
+                    lock (_prefetches)
+                    {
+                        _prefetches.Remove(prefetch!);
+                    }
+                }
             });
+            _prefetches.Add(prefetch);
         }
     }
 
@@ -185,6 +200,18 @@ internal sealed class ChunkReader : IDisposable
 
     public void Dispose()
     {
+        // Frames still being loaded ahead use the pack handles closed below.
+        Task[] prefetches;
+        lock (_prefetches)
+        {
+            prefetches = [.. _prefetches];
+        }
+
+        foreach (var prefetch in prefetches)
+        {
+            prefetch.ContinueWith(static _ => { }, TaskScheduler.Default).Wait();
+        }
+
         foreach (var hmac in _hmac.Values)
         {
             hmac.Dispose();
