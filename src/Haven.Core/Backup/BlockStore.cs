@@ -102,7 +102,7 @@ internal static class BlockStore
         batch.AsSpan(i * blockSize, Math.Min(blockSize, length - (i * blockSize)));
 
     /// <summary>
-    /// Makes a snapshot durable in order: the last pack, then the index file naming its chunks, and
+    /// Makes a snapshot durable in order: the last pack, then the index files naming its chunks, and
     /// only then the manifest, so that a listed snapshot always has everything it needs.
     /// </summary>
     public static Manifest Commit(
@@ -118,7 +118,7 @@ internal static class BlockStore
         long pagesRead)
     {
         writer.Flush();
-        long indexBytes = repository.WriteIndexFile(writer.Finished).Bytes;
+        long indexBytes = repository.WriteIndexFiles(writer.Finished).Bytes;
         var manifest = new Manifest
         {
             Id = LocalRepository.NewSnapshotId(),

@@ -78,41 +78,27 @@ public sealed partial class LocalRepository
         }
     }
 
-    /// <summary>Writes an index file for packs just written, and adds them to the loaded index.</summary>
-    internal (long Bytes, string? Name) WriteIndexFile(
+    /// <summary>Packs listed per index file: about 64 MiB of packs and 1 MiB of index each.</summary>
+    private const int PacksPerIndexFile = 4;
+
+    /// <summary>
+    /// Writes index files for packs just written, a few packs to a file, and adds them to the
+    /// loaded index. Small files keep a large backup's last step small in memory: one file for
+    /// the 64 packs of a first backup of 1 GiB would be encoded, compressed and sealed as three
+    /// copies of about 15 MiB each.
+    /// </summary>
+    internal (long Bytes, IReadOnlyList<string> Names) WriteIndexFiles(
         IReadOnlyList<(string Pack, long Size, List<PackEntry> Entries)> packs)
     {
-        if (packs.Count == 0)
+        long bytes = 0;
+        var names = new List<string>();
+        foreach (var group in packs.Chunk(PacksPerIndexFile))
         {
-            return (0, null);
+            string name = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
+            bytes += WriteObject(IndexDirectory, IndexType, name, EncodeIndexFile(group));
+            names.Add(name);
         }
 
-        // Sized exactly: for a first backup of 1 GiB this is about 15 MiB, and growing it by doubling
-        // (then copying it out) would briefly hold three times that.
-        long bytes = sizeof(int) + packs.Sum(
-            p => ChunkId.Bytes + sizeof(long) + sizeof(int) + ((long)p.Entries.Count * PackEntry.EncodedBytes));
-        using var buffer = new MemoryStream((int)bytes);
-        using (var writer = new BinaryWriter(buffer, System.Text.Encoding.UTF8, leaveOpen: true))
-        {
-            writer.Write(packs.Count);
-            foreach (var (pack, size, entries) in packs)
-            {
-                writer.Write(Convert.FromHexString(pack));
-                writer.Write(size);
-                writer.Write(entries.Count);
-                foreach (var entry in entries)
-                {
-                    entry.Write(writer);
-                }
-            }
-        }
-
-        string name = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
-        long written = WriteObject(
-            IndexDirectory,
-            IndexType,
-            name,
-            buffer.GetBuffer().AsSpan(0, (int)buffer.Length));
         var index = _index ??= LoadIndex();
         foreach (var (pack, size, _) in packs)
         {
@@ -120,8 +106,28 @@ public sealed partial class LocalRepository
         }
 
         index.Add(packs.Select(p => (p.Pack, (IReadOnlyList<PackEntry>)p.Entries)).ToList());
+        return (bytes, names);
+    }
 
-        return (written, name);
+    private static byte[] EncodeIndexFile((string Pack, long Size, List<PackEntry> Entries)[] packs)
+    {
+        long bytes = sizeof(int) + packs.Sum(
+            p => ChunkId.Bytes + sizeof(long) + sizeof(int) + ((long)p.Entries.Count * PackEntry.EncodedBytes));
+        byte[] content = new byte[bytes];
+        using var writer = new BinaryWriter(new MemoryStream(content));
+        writer.Write(packs.Length);
+        foreach (var (pack, size, entries) in packs)
+        {
+            writer.Write(Convert.FromHexString(pack));
+            writer.Write(size);
+            writer.Write(entries.Count);
+            foreach (var entry in entries)
+            {
+                entry.Write(writer);
+            }
+        }
+
+        return content;
     }
 
     /// <summary>
@@ -148,8 +154,8 @@ public sealed partial class LocalRepository
         var old = IndexFiles().ToList();
         _index = ChunkIndex.Build([]);
         IndexedPackSizes.Clear();
-        string? written = packs.Count > 0 ? WriteIndexFile(packs).Name : null;
-        foreach (string name in old.Where(n => n != written))
+        var written = WriteIndexFiles(packs).Names;
+        foreach (string name in old.Where(n => !written.Contains(n)))
         {
             File.Delete(Path.Combine(IndexDirectory, name));
         }
