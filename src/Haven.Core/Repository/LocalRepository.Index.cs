@@ -92,6 +92,12 @@ public sealed partial class LocalRepository
     {
         long bytes = 0;
         var names = new List<string>();
+        if (packs.Count == 0)
+        {
+            // Nothing new (an unchanged database): not even a reason to load the index.
+            return (bytes, names);
+        }
+
         foreach (var group in packs.Chunk(PacksPerIndexFile))
         {
             string name = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
