@@ -129,17 +129,17 @@ internal static class PostgresBench
         var md = new StringBuilder();
         md.AppendLine("# Benchmarks: PostgreSQL");
         md.AppendLine();
+        string runs = options.Runs.ToString(CultureInfo.InvariantCulture);
+        string size = options.PostgresSizeMiB.ToString(CultureInfo.InvariantCulture);
         md.AppendLine(
-            CultureInfo.InvariantCulture,
-            $"Measured {DateTime.UtcNow:yyyy-MM-dd} (UTC) on this project's 2-core benchmark machine, " +
-            $"{options.Runs} runs per case, tools in a different order each run; figures are medians. The SQLite " +
-            "cases are in [benchmarks.md](benchmarks.md). Reproduce with:");
+            "Measured " + DateTime.UtcNow.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) + " (UTC) on this " +
+            $"project's 2-core benchmark machine, {runs} runs per case, tools in a different order each run; " +
+            "figures are medians. The SQLite cases are in [benchmarks.md](benchmarks.md). Reproduce with:");
         md.AppendLine();
         md.AppendLine("```sh");
         md.AppendLine(
-            CultureInfo.InvariantCulture,
-            $"bash bench/run.sh --postgres 'Host=127.0.0.1;Username=postgres;Password=...' --pg-size-mib " +
-            $"{options.PostgresSizeMiB} --runs {options.Runs} --postgres-only --out docs/benchmarks-postgres.md");
+            "bash bench/run.sh --postgres 'Host=127.0.0.1;Username=postgres;Password=...' --pg-size-mib " +
+            $"{size} --runs {runs} --postgres-only --out docs/benchmarks-postgres.md");
         md.AppendLine("```");
         md.AppendLine();
         md.Append(Section(tools, results, description).Replace("## PostgreSQL\n", "", StringComparison.Ordinal));

@@ -34,7 +34,7 @@ internal sealed class HavenTool(string work, string havenDll, bool checkSource)
 {
     public override string Describe =>
         $"haven backup sqlite DB{(checkSource ? "" : " --no-check-source")}; haven restore latest " +
-        $"--to PATH (verifies chunks, digest, integrity_check, row counts)";
+        $"--to PATH (verifies chunks, digest, quick_check, row counts)";
 
     public override IDictionary<string, string> Environment => new Dictionary<string, string>
     {

@@ -37,6 +37,11 @@ internal static class RestoreCommand
         {
             Description = "With 'latest': the source (full path, or file name if unique)."
         };
+        var fullCheck = new Option<bool>("--full-check")
+        {
+            Description = "Run SQLite's full PRAGMA integrity_check on the restored copy (also compares every " +
+                "index with its table; several times slower) instead of quick_check.",
+        };
         var json = new Option<bool>("--json") { Description = "Print the result as JSON." };
         var allowDamagedAudit = new Option<bool>("--allow-damaged-audit")
         {
@@ -47,7 +52,8 @@ internal static class RestoreCommand
             "Restore a snapshot (SQLite with --to, PostgreSQL with --to-postgres): verified before it touches " +
             "anything, atomic, keeping what it replaces.")
         {
-            snapshot, to, toPostgres, replace, noOwner, force, source, json, allowDamagedAudit, BackupCommand.PgBin,
+            snapshot, to, toPostgres, replace, noOwner, force, source, fullCheck, json, allowDamagedAudit,
+            BackupCommand.PgBin,
         };
         command.SetAction(HavenCli.Action(context =>
         {
@@ -83,6 +89,7 @@ internal static class RestoreCommand
             {
                 Force = context.Parse.GetValue(force),
                 AllowDamagedAudit = context.Parse.GetValue(allowDamagedAudit),
+                FullIntegrityCheck = context.Parse.GetValue(fullCheck),
                 Progress = progress,
                 CancellationToken = context.Cancellation,
             });

@@ -20,6 +20,13 @@ public sealed record BackupRequest
 
     /// <summary>Cancels the backup; nothing is listed for a cancelled backup.</summary>
     public CancellationToken CancellationToken { get; init; }
+
+    /// <summary>
+    /// How long before the previous snapshot observed it the database file must have last changed
+    /// for that snapshot to vouch for an unchanged database (see docs/design.md, "Unchanged
+    /// databases"): more than the coarsest file-time granularity. Tests shorten it.
+    /// </summary>
+    internal TimeSpan QuietBeforeObservation { get; init; } = TimeSpan.FromSeconds(2);
 }
 
 /// <summary>Why a snapshot was taken.</summary>

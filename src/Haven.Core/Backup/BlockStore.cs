@@ -201,7 +201,7 @@ internal static class BlockStore
     }
 
     /// <summary>
-    /// Makes a snapshot durable in order: the last pack, then the index file naming its chunks, and
+    /// Makes a snapshot durable in order: the last pack, then the index files naming its chunks, and
     /// only then the manifest, so that a listed snapshot always has everything it needs.
     /// </summary>
     public static Manifest Commit(
@@ -214,10 +214,11 @@ internal static class BlockStore
         DateTime time,
         System.Diagnostics.Stopwatch stopwatch,
         AuditHead auditHead,
+        long pagesRead,
         PostgresInfo? postgres = null)
     {
         writer.Flush();
-        long indexBytes = repository.WriteIndexFile(writer.Finished).Bytes;
+        long indexBytes = repository.WriteIndexFiles(writer.Finished).Bytes;
         var manifest = new Manifest
         {
             Id = LocalRepository.NewSnapshotId(),
@@ -237,6 +238,7 @@ internal static class BlockStore
                 AddedBytes = writer.BytesWritten + indexBytes,
                 NewChunks = writer.ChunksAdded,
                 Chunks = content.Blocks,
+                PagesRead = pagesRead,
                 DurationSeconds = stopwatch.Elapsed.TotalSeconds,
             },
         };

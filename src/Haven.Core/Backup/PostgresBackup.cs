@@ -125,6 +125,7 @@ public static class PostgresBackup
                 time,
                 stopwatch,
                 head,
+                pagesRead: content.Blocks,
                 info);
         }
         catch (Exception e) when (e is NpgsqlException)

@@ -61,6 +61,7 @@ internal static class RawFileBackup
             request,
             time,
             stopwatch,
-            head);
+            head,
+            content.Blocks);
     }
 }

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Security.Cryptography;
-using Haven.Core.Chunking;
+using Haven.Core.Audit;
 using Haven.Core.Repository;
 using Haven.Core.Snapshots;
 using Haven.Core.Sources.Sqlite;
@@ -37,8 +37,30 @@ public static class SqliteBackup
     {
         var stopwatch = Stopwatch.StartNew();
         using var writer = new PackWriter(repository, repository.Cipher);
-        using var source = SqliteSnapshotReader.Open(path, request.CheckSource);
+        using var source = SqliteSnapshotReader.OpenView(path);
         DateTime time = repository.Time.GetUtcNow().UtcDateTime;
+        var sourceInfo = new SourceInfo("sqlite", path, Path.GetFileName(path));
+        var unchanged = UnchangedSince(repository, path, source.Evidence, request, head);
+        if (unchanged is not null)
+        {
+            // The same content as that snapshot, proven without reading it: share its page map,
+            // digest and facts, and record this observation.
+            source.EnsureStillConsistent();
+            var evidence = source.Evidence! with { Checked = unchanged.Sqlite!.Evidence!.Checked };
+            return BlockStore.Commit(
+                repository,
+                writer,
+                sourceInfo,
+                unchanged.Sqlite with { Evidence = evidence },
+                unchanged.Content,
+                request,
+                time,
+                stopwatch,
+                head,
+                pagesRead: 0);
+        }
+
+        source.ReadFacts(request.CheckSource);
         var content = StorePages(repository, writer, source, request);
         source.EnsureStillConsistent();
         var sqlite = new SqliteInfo
@@ -49,18 +71,87 @@ public static class SqliteBackup
             UserVersion = source.UserVersion,
             SchemaHash = source.SchemaHash,
             Tables = source.Tables,
+            Evidence = source.Evidence,
         };
         return BlockStore.Commit(
             repository,
             writer,
-            new SourceInfo("sqlite", path, Path.GetFileName(path)),
+            sourceInfo,
             sqlite,
             content,
             request,
             time,
             stopwatch,
-            head);
+            head,
+            content.Blocks);
     }
+
+    /// <summary>
+    /// The previous snapshot of this database, if the files observed now prove that its content is
+    /// still exactly the database's (docs/design.md, "Unchanged databases"); else null. It is found
+    /// through the audit log, walking back from this backup's own start event: the nearest
+    /// completed backup of the same path. Anything unusual on the way (an index rebuilt since, a
+    /// damaged event or manifest, another host) means null, and the database is read in full.
+    /// </summary>
+    private static Manifest? UnchangedSince(
+        LocalRepository repository,
+        string path,
+        SourceEvidence? now,
+        BackupRequest request,
+        AuditHead head)
+    {
+        const int MaxEventsBack = 1000;
+        if (now is null)
+        {
+            return null;
+        }
+
+        try
+        {
+            for (long seq = head.Seq - 1; seq >= 1 && seq >= head.Seq - MaxEventsBack; seq--)
+            {
+                var audited = repository.Audit.Read(seq).Event;
+                if (audited.Type == AuditEventTypes.IndexRebuilt)
+                {
+                    // Chunks the previous snapshot needs may have been left out of the index with a damaged pack.
+                    return null;
+                }
+
+                if (audited.Type != AuditEventTypes.BackupCompleted
+                    || audited.Details.GetValueOrDefault("kind") != "sqlite"
+                    || audited.Details.GetValueOrDefault("source") != path)
+                {
+                    continue;
+                }
+
+                var previous = repository.ReadSnapshot(audited.Details.GetValueOrDefault("snapshot") ?? "");
+                return Vouches(previous, path, now, request) ? previous : null;
+            }
+        }
+        catch (Exception e) when (e is IntegrityException or IOException)
+        {
+            return null;
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// True when <paramref name="previous"/> saw the same files in the same state as now, and its
+    /// observation can be trusted: the main file had not changed for a while before it was made (so
+    /// a later change cannot carry the same status time), it was made on this host (device and
+    /// inode numbers mean nothing elsewhere), and its content was checked if this backup asks for it.
+    /// </summary>
+    private static bool Vouches(Manifest previous, string path, SourceEvidence now, BackupRequest request) =>
+        previous.Source.Kind == "sqlite"
+        && previous.Source.Path == path
+        && previous.Host == Environment.MachineName
+        && previous.Sqlite?.Evidence is { } before
+        && before.SameFiles(now)
+        && (before.Checked || !request.CheckSource)
+        && UnixNanoseconds(before.ObservedAt) - before.ChangedNs > request.QuietBeforeObservation.Ticks * 100;
+
+    private static long UnixNanoseconds(DateTime utc) => (utc - DateTime.UnixEpoch).Ticks * 100;
 
     private static ContentInfo StorePages(
         LocalRepository repository,

@@ -175,26 +175,14 @@ public static class RepositoryChecker
     /// <summary>
     /// The index as the readable index files describe it; a damaged index file is a problem, not a stop.
     /// </summary>
-    private static Dictionary<ChunkId, ChunkLocation> BuildIndex(
-        Dictionary<string, (long Size, List<PackEntry> Entries)> indexed)
-    {
-        var index = new Dictionary<ChunkId, ChunkLocation>();
-        foreach (var (pack, (_, entries)) in indexed)
-        {
-            foreach (var entry in entries)
-            {
-                index.TryAdd(entry.Id, entry.In(pack));
-            }
-        }
-
-        return index;
-    }
+    private static ChunkIndex BuildIndex(Dictionary<string, (long Size, List<PackEntry> Entries)> indexed) =>
+        ChunkIndex.Build(indexed.Select(p => (p.Key, (IReadOnlyList<PackEntry>)p.Value.Entries)));
 
     private static void CheckSnapshots(
         LocalRepository repository,
         CheckReport report,
         HashSet<ChunkId> damagedChunks,
-        Dictionary<ChunkId, ChunkLocation> index)
+        ChunkIndex index)
     {
         using var reader = new ChunkReader(repository, index);
         foreach (string id in repository.SnapshotIds())
@@ -221,7 +209,7 @@ public static class RepositoryChecker
     }
 
     private static string? CheckPageMap(
-        ChunkReader reader, Manifest manifest, Dictionary<ChunkId, ChunkLocation> index, HashSet<ChunkId> damaged)
+        ChunkReader reader, Manifest manifest, ChunkIndex index, HashSet<ChunkId> damaged)
     {
         try
         {

@@ -79,8 +79,13 @@ internal static class PageMap
         }
     }
 
-    /// <summary>Streams the page ids of a tree in order, verifying every node it reads.</summary>
-    public static IEnumerable<ChunkId> Pages(ChunkReader reader, ChunkId root, int depth)
+    /// <summary>
+    /// Streams the page ids of a tree in order, verifying every node it reads. When
+    /// <paramref name="prefetch"/> is above zero, the frames holding the next few leaf nodes are
+    /// loaded on other threads ahead of need: a leaf is stored in the same frame as its pages, so a
+    /// restore would otherwise decompress nearly every frame on the thread that walks the tree.
+    /// </summary>
+    public static IEnumerable<ChunkId> Pages(ChunkReader reader, ChunkId root, int depth, int prefetch = 0)
     {
         if (depth == 0)
         {
@@ -94,10 +99,20 @@ internal static class PageMap
             throw new IntegrityException($"Page map node {root} is malformed.");
         }
 
-        for (int offset = 0; offset < node.Length; offset += ChunkId.Bytes)
+        int children = node.Length / ChunkId.Bytes;
+        for (int child = 0; child < children; child++)
         {
-            var child = ChunkId.Read(node.AsSpan(offset));
-            foreach (var page in Pages(reader, child, depth - 1))
+            if (depth == 2 && prefetch > 0)
+            {
+                // Children are leaves: start on leaf child + prefetch (the ones before were started already).
+                int first = child == 0 ? 0 : child + prefetch;
+                for (int ahead = first; ahead <= child + prefetch && ahead < children; ahead++)
+                {
+                    reader.Prefetch(ChunkId.Read(node.AsSpan(ahead * ChunkId.Bytes)));
+                }
+            }
+
+            foreach (var page in Pages(reader, ChunkId.Read(node.AsSpan(child * ChunkId.Bytes)), depth - 1, prefetch))
             {
                 yield return page;
             }

@@ -22,14 +22,24 @@ internal static partial class Zstd
     [ThreadStatic]
     private static Decompressor? managedDecompressor;
 
+    /// <summary>
+    /// Largest frame content size decompressed natively in one call (also excludes libzstd's
+    /// "unknown" and "error" answers, which are the two largest 64-bit values).
+    /// </summary>
+    private const ulong MaxNativeFrameBytes = int.MaxValue - 64;
+
     [ThreadStatic]
     private static NativeContext? nativeContext;
 
     /// <summary>Which implementation is in use, for diagnostics.</summary>
     public static string Implementation => Native ? "libzstd" : "ZstdSharp";
 
-    /// <summary>Compresses <paramref name="source"/> into a new array.</summary>
-    public static byte[] Compress(ReadOnlySpan<byte> source)
+    /// <summary>
+    /// Compresses <paramref name="source"/> into a new array, of which the returned segment is the
+    /// frame (with libzstd the array has room for the worst case, and is not copied to fit: for a
+    /// large object such as an index file, that copy would be the largest allocation of a backup).
+    /// </summary>
+    public static ArraySegment<byte> Compress(ReadOnlySpan<byte> source)
     {
         if (!Native)
         {
@@ -51,15 +61,26 @@ internal static partial class Zstd
             throw new InvalidOperationException("zstd failed to compress a frame.");
         }
 
-        return destination.AsSpan(0, (int)written).ToArray();
+        return new ArraySegment<byte>(destination, 0, (int)written);
     }
 
     /// <summary>
     /// Decompresses one zstd frame; throws <see cref="IntegrityException"/> naming
-    /// <paramref name="where"/> if it is not valid.
+    /// <paramref name="where"/> if it is not valid. With libzstd, a frame that records its content
+    /// size (every frame Haven writes does) is decompressed in one call straight into an array of
+    /// that size; anything else goes through ZstdSharp, which also reads frames without a size.
     /// </summary>
     public static byte[] Decompress(ReadOnlySpan<byte> source, string where)
     {
+        if (Native)
+        {
+            ulong size = ZSTD_getFrameContentSize(source, (nuint)source.Length);
+            if (size <= MaxNativeFrameBytes)
+            {
+                return DecompressNative(source, (int)size, where);
+            }
+        }
+
         try
         {
             managedDecompressor ??= new Decompressor();
@@ -71,11 +92,32 @@ internal static partial class Zstd
         }
     }
 
+    private static byte[] DecompressNative(ReadOnlySpan<byte> source, int size, string where)
+    {
+        nativeContext ??= new NativeContext();
+        byte[] destination = new byte[size];
+        nuint written = ZSTD_decompressDCtx(
+            nativeContext.Decompression,
+            destination,
+            (nuint)destination.Length,
+            source,
+            (nuint)source.Length);
+        if (ZSTD_isError(written) != 0 || written != (nuint)size)
+        {
+            throw new IntegrityException($"{where} is damaged: it does not decompress.");
+        }
+
+        return destination;
+    }
+
     private static bool TryLoadNative()
     {
         try
         {
-            return ZSTD_compressBound(1024) > 0;
+            // Four zero bytes are not a frame header: any libzstd that has the function says "error".
+            Span<byte> notAFrame = stackalloc byte[4];
+            return ZSTD_compressBound(1024) > 0
+                && ZSTD_getFrameContentSize(notAFrame, (nuint)notAFrame.Length) > MaxNativeFrameBytes;
         }
         catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException or BadImageFormatException)
         {
@@ -104,11 +146,47 @@ internal static partial class Zstd
     [LibraryImport("libzstd.so.1")]
     private static partial uint ZSTD_isError(nuint code);
 
-    /// <summary>One compression context per thread, freed when the thread's context is collected.</summary>
+    [LibraryImport("libzstd.so.1")]
+    private static partial ulong ZSTD_getFrameContentSize(ReadOnlySpan<byte> source, nuint size);
+
+    [LibraryImport("libzstd.so.1")]
+    private static partial nint ZSTD_createDCtx();
+
+    [LibraryImport("libzstd.so.1")]
+    private static partial nuint ZSTD_freeDCtx(nint context);
+
+    [LibraryImport("libzstd.so.1")]
+    private static partial nuint ZSTD_decompressDCtx(
+        nint context,
+        [Out] byte[] destination,
+        nuint capacity,
+        ReadOnlySpan<byte> source,
+        nuint size);
+
+    /// <summary>
+    /// One compression and one decompression context per thread (each made on first use), freed
+    /// when the thread's context is collected.
+    /// </summary>
     private sealed class NativeContext
     {
-        public nint Compression { get; } = ZSTD_createCCtx();
+        private nint _compression;
+        private nint _decompression;
 
-        ~NativeContext() => ZSTD_freeCCtx(Compression);
+        public nint Compression => _compression != 0 ? _compression : _compression = ZSTD_createCCtx();
+
+        public nint Decompression => _decompression != 0 ? _decompression : _decompression = ZSTD_createDCtx();
+
+        ~NativeContext()
+        {
+            if (_compression != 0)
+            {
+                ZSTD_freeCCtx(_compression);
+            }
+
+            if (_decompression != 0)
+            {
+                ZSTD_freeDCtx(_decompression);
+            }
+        }
     }
 }

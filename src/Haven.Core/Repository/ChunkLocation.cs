@@ -7,5 +7,5 @@ namespace Haven.Core.Repository;
 /// <param name="OffsetInFrame">Offset of the chunk in the frame's plaintext.</param>
 /// <param name="Length">Length of the chunk's plaintext.</param>
 /// <param name="Type">What the chunk holds.</param>
-public sealed record ChunkLocation(
+public readonly record struct ChunkLocation(
     string Pack, long FrameOffset, int FrameLength, int OffsetInFrame, int Length, Chunking.ChunkType Type);

@@ -9,7 +9,7 @@ public sealed partial class LocalRepository
     private const string IndexType = "index";
 
     /// <summary>Where every indexed chunk lives. Loaded on first use.</summary>
-    internal IReadOnlyDictionary<ChunkId, ChunkLocation> Index => _index ??= LoadIndex();
+    internal ChunkIndex Index => _index ??= LoadIndex();
 
     /// <summary>Pack sizes recorded in the index files.</summary>
     internal Dictionary<string, long> IndexedPackSizes { get; } = new(StringComparer.Ordinal);
@@ -17,9 +17,11 @@ public sealed partial class LocalRepository
     /// <summary>Names of the index files.</summary>
     internal IEnumerable<string> IndexFiles() => ListObjects(IndexDirectory);
 
-    private Dictionary<ChunkId, ChunkLocation> LoadIndex()
+    private ChunkIndex LoadIndex() => ChunkIndex.Build(IndexedPacks());
+
+    /// <summary>Every pack the index files list, with its entries, reading one index file at a time.</summary>
+    private IEnumerable<(string Pack, IReadOnlyList<PackEntry> Entries)> IndexedPacks()
     {
-        var index = new Dictionary<ChunkId, ChunkLocation>();
         foreach (string name in IndexFiles())
         {
             List<(string Pack, long Size, List<PackEntry> Entries)> packs;
@@ -39,14 +41,9 @@ public sealed partial class LocalRepository
             foreach (var (pack, size, entries) in packs)
             {
                 IndexedPackSizes[pack] = size;
-                foreach (var entry in entries)
-                {
-                    index.TryAdd(entry.Id, entry.In(pack));
-                }
+                yield return (pack, entries);
             }
         }
-
-        return index;
     }
 
     /// <summary>Reads one index file: for each pack, its size and entries.</summary>
@@ -81,44 +78,62 @@ public sealed partial class LocalRepository
         }
     }
 
-    /// <summary>Writes an index file for packs just written, and adds them to the loaded index.</summary>
-    internal (long Bytes, string? Name) WriteIndexFile(
+    /// <summary>Packs listed per index file: about 64 MiB of packs and 1 MiB of index each.</summary>
+    private const int PacksPerIndexFile = 4;
+
+    /// <summary>
+    /// Writes index files for packs just written, a few packs to a file, and adds them to the
+    /// loaded index. Small files keep a large backup's last step small in memory: one file for
+    /// the 64 packs of a first backup of 1 GiB would be encoded, compressed and sealed as three
+    /// copies of about 15 MiB each.
+    /// </summary>
+    internal (long Bytes, IReadOnlyList<string> Names) WriteIndexFiles(
         IReadOnlyList<(string Pack, long Size, List<PackEntry> Entries)> packs)
     {
+        long bytes = 0;
+        var names = new List<string>();
         if (packs.Count == 0)
         {
-            return (0, null);
+            // Nothing new (an unchanged database): not even a reason to load the index.
+            return (bytes, names);
         }
 
-        using var buffer = new MemoryStream();
-        using (var writer = new BinaryWriter(buffer))
+        foreach (var group in packs.Chunk(PacksPerIndexFile))
         {
-            writer.Write(packs.Count);
-            foreach (var (pack, size, entries) in packs)
-            {
-                writer.Write(Convert.FromHexString(pack));
-                writer.Write(size);
-                writer.Write(entries.Count);
-                foreach (var entry in entries)
-                {
-                    entry.Write(writer);
-                }
-            }
+            string name = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
+            bytes += WriteObject(IndexDirectory, IndexType, name, EncodeIndexFile(group));
+            names.Add(name);
         }
 
-        string name = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
-        long written = WriteObject(IndexDirectory, IndexType, name, buffer.ToArray());
         var index = _index ??= LoadIndex();
-        foreach (var (pack, size, entries) in packs)
+        foreach (var (pack, size, _) in packs)
         {
             IndexedPackSizes[pack] = size;
+        }
+
+        index.Add(packs.Select(p => (p.Pack, (IReadOnlyList<PackEntry>)p.Entries)).ToList());
+        return (bytes, names);
+    }
+
+    private static byte[] EncodeIndexFile((string Pack, long Size, List<PackEntry> Entries)[] packs)
+    {
+        long bytes = sizeof(int) + packs.Sum(
+            p => ChunkId.Bytes + sizeof(long) + sizeof(int) + ((long)p.Entries.Count * PackEntry.EncodedBytes));
+        byte[] content = new byte[bytes];
+        using var writer = new BinaryWriter(new MemoryStream(content));
+        writer.Write(packs.Length);
+        foreach (var (pack, size, entries) in packs)
+        {
+            writer.Write(Convert.FromHexString(pack));
+            writer.Write(size);
+            writer.Write(entries.Count);
             foreach (var entry in entries)
             {
-                index.TryAdd(entry.Id, entry.In(pack));
+                entry.Write(writer);
             }
         }
 
-        return (written, name);
+        return content;
     }
 
     /// <summary>
@@ -143,10 +158,10 @@ public sealed partial class LocalRepository
         }
 
         var old = IndexFiles().ToList();
-        _index = new Dictionary<ChunkId, ChunkLocation>();
+        _index = ChunkIndex.Build([]);
         IndexedPackSizes.Clear();
-        string? written = packs.Count > 0 ? WriteIndexFile(packs).Name : null;
-        foreach (string name in old.Where(n => n != written))
+        var written = WriteIndexFiles(packs).Names;
+        foreach (string name in old.Where(n => !written.Contains(n)))
         {
             File.Delete(Path.Combine(IndexDirectory, name));
         }

@@ -29,7 +29,7 @@ public sealed partial class LocalRepository
     internal static long SnapshotObjectBytes(Manifest manifest)
     {
         byte[] json = JsonSerializer.SerializeToUtf8Bytes(manifest, RepositoryJson.Default.Manifest);
-        return Compression.Zstd.Compress(json).Length + Crypto.ObjectCipher.Overhead;
+        return Compression.Zstd.Compress(json).Count + Crypto.ObjectCipher.Overhead;
     }
 
     /// <summary>Reads and authenticates one manifest.</summary>

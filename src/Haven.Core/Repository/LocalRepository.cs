@@ -22,7 +22,7 @@ public sealed partial class LocalRepository : IDisposable
     private const string KeySlotKind = "haven-keyslot";
 
     private readonly RepositoryKeys _keys;
-    private Dictionary<ChunkId, ChunkLocation>? _index;
+    private ChunkIndex? _index;
 
     private LocalRepository(
         string root,

@@ -6,6 +6,9 @@ namespace Haven.Core.Repository;
 public readonly record struct PackEntry(
     ChunkId Id, ChunkType Type, long FrameOffset, int FrameLength, int OffsetInFrame, int Length)
 {
+    /// <summary>Bytes of one entry in a pack header or index file.</summary>
+    internal const int EncodedBytes = ChunkId.Bytes + 1 + 8 + 4 + 4 + 4;
+
     /// <summary>The location of this entry in pack <paramref name="pack"/>.</summary>
     public ChunkLocation In(string pack) => new(pack, FrameOffset, FrameLength, OffsetInFrame, Length, Type);
 

@@ -16,10 +16,10 @@ internal static class PackFormat
 
     public static string FrameName(string pack, long offset) => $"{pack}/{offset}";
 
-    public static byte[] EncodeHeader(IReadOnlyList<PackEntry> entries)
+    public static ArraySegment<byte> EncodeHeader(IReadOnlyList<PackEntry> entries)
     {
-        using var buffer = new MemoryStream();
-        using (var writer = new BinaryWriter(buffer))
+        using var buffer = new MemoryStream(sizeof(int) + (entries.Count * PackEntry.EncodedBytes));
+        using (var writer = new BinaryWriter(buffer, System.Text.Encoding.UTF8, leaveOpen: true))
         {
             writer.Write(entries.Count);
             foreach (var entry in entries)
@@ -28,7 +28,7 @@ internal static class PackFormat
             }
         }
 
-        return Compression.Zstd.Compress(buffer.ToArray());
+        return Compression.Zstd.Compress(buffer.GetBuffer().AsSpan(0, (int)buffer.Length));
     }
 
     public static List<PackEntry> DecodeHeader(byte[] compressed, string where)

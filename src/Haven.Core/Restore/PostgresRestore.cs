@@ -210,7 +210,7 @@ public static class PostgresRestore
             Exception? feedError = null;
             try
             {
-                SnapshotMaterializer.WriteTo(repository, snapshot, process.Input, progress, cancel);
+                SnapshotMaterializer.StreamTo(repository, snapshot, process.Input, progress, cancel);
                 process.Input.Close();
             }
             catch (IOException e)

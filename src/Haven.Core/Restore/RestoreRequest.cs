@@ -17,6 +17,13 @@ public sealed record RestoreRequest
     /// </summary>
     public bool AllowDamagedAudit { get; init; }
 
+    /// <summary>
+    /// Run SQLite's full <c>PRAGMA integrity_check</c> on the restored copy instead of
+    /// <c>quick_check</c>. quick_check walks every page and b-tree; the full check also compares
+    /// every index with its table, which takes several times longer. See docs/design.md.
+    /// </summary>
+    public bool FullIntegrityCheck { get; init; }
+
     /// <summary>Receives progress as pages are written.</summary>
     public IProgress<Progress>? Progress { get; init; }
 

@@ -80,6 +80,68 @@ public sealed record SqliteInfo
 
     /// <summary>Rows per table, counted inside the snapshot's own read transaction.</summary>
     public IReadOnlyDictionary<string, long> Tables { get; init; } = new Dictionary<string, long>();
+
+    /// <summary>
+    /// What the files looked like inside the snapshot's read transaction, so that a later backup
+    /// can prove the database unchanged without reading it (null where it could not be observed).
+    /// </summary>
+    public SourceEvidence? Evidence { get; init; }
+}
+
+/// <summary>
+/// Evidence that a SQLite database has not changed since a snapshot, observed inside the
+/// snapshot's read transaction. See docs/design.md, "Unchanged databases".
+/// </summary>
+public sealed record SourceEvidence
+{
+    /// <summary>Device and inode of the main file: a replaced file is another file.</summary>
+    public ulong Device { get; init; }
+
+    /// <inheritdoc cref="Device"/>
+    public ulong Inode { get; init; }
+
+    /// <summary>Size of the main file in bytes.</summary>
+    public long Size { get; init; }
+
+    /// <summary>Modification time of the main file (nanoseconds since 1970, UTC).</summary>
+    public long ModifiedNs { get; init; }
+
+    /// <summary>
+    /// Status change time of the main file (nanoseconds since 1970, UTC); no program can set it back.
+    /// </summary>
+    public long ChangedNs { get; init; }
+
+    /// <summary>The header's file change counter, which every commit in rollback-journal mode increments.</summary>
+    public uint ChangeCounter { get; init; }
+
+    /// <summary>The write-ahead log's salts (zero without a log): they change whenever the log restarts.</summary>
+    public uint WalSalt1 { get; init; }
+
+    /// <inheritdoc cref="WalSalt1"/>
+    public uint WalSalt2 { get; init; }
+
+    /// <summary>The log's last commit frame that the snapshot saw (its mxFrame), 0 without a log.</summary>
+    public long WalFrames { get; init; }
+
+    /// <summary>The log's cumulative checksum at that frame, covering every frame before it.</summary>
+    public uint WalChecksum1 { get; init; }
+
+    /// <inheritdoc cref="WalChecksum1"/>
+    public uint WalChecksum2 { get; init; }
+
+    /// <summary>Whether pages were read from the log (false when every frame was already in the main file).</summary>
+    public bool WalUsed { get; init; }
+
+    /// <summary>When these facts were observed, by the same clock as the file times.</summary>
+    public DateTime ObservedAt { get; init; }
+
+    /// <summary>Whether <c>PRAGMA quick_check</c> passed on this content.</summary>
+    public bool Checked { get; init; }
+
+    /// <summary>True when both describe the same files in the same state (times of observation aside).</summary>
+    public bool SameFiles(SourceEvidence other) =>
+        other is not null
+        && this with { ObservedAt = default, Checked = false } == other with { ObservedAt = default, Checked = false };
 }
 
 /// <summary>
@@ -211,6 +273,12 @@ public sealed record SnapshotStats
 
     /// <summary>Pages (blocks) in the snapshot.</summary>
     public long Chunks { get; init; }
+
+    /// <summary>
+    /// Pages (blocks) read from the source: all of them, or none when the database was proven
+    /// unchanged since an earlier snapshot, whose content this one then shares.
+    /// </summary>
+    public long PagesRead { get; init; }
 
     /// <summary>Wall time of the backup in seconds.</summary>
     public double DurationSeconds { get; init; }

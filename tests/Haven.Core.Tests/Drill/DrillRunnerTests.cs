@@ -67,17 +67,7 @@ public class DrillRunnerTests
     public void A_drill_of_a_snapshot_taken_from_a_corrupt_database_fails_on_integrity_check()
     {
         using var folder = new TempFolder();
-        string database = Fixtures.ClinicalDatabase(folder, 0.3);
-        // Point one index at another table's index: rows still count, but the b-trees disagree.
-        Fixtures.Execute(database, """
-            CREATE TABLE t1(x); CREATE TABLE t2(x);
-            INSERT INTO t1 VALUES (1), (2), (3); INSERT INTO t2 VALUES (7);
-            CREATE INDEX i1 ON t1(x); CREATE INDEX i2 ON t2(x);
-            """);
-        Fixtures.Execute(
-            database,
-            "PRAGMA writable_schema = ON; UPDATE sqlite_master SET rootpage = (SELECT " +
-            "rootpage FROM sqlite_master WHERE name = 'i2') WHERE name = 'i1';");
+        string database = Fixtures.CorruptDatabase(folder);
         using var repository = Fixtures.NewRepository(folder);
         Assert.Throws<IntegrityException>(() => SqliteBackup.Run(repository, database));
         var snapshot = SqliteBackup.Run(

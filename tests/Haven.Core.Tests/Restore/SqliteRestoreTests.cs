@@ -79,6 +79,28 @@ public class SqliteRestoreTests
         Assert.Empty(Directory.EnumerateFiles(folder.Path, ".*haven-restore*"));
     }
 
+    [Theory]
+    [InlineData(false, "quick_check")]
+    [InlineData(true, "integrity_check")]
+    public void A_snapshot_of_a_corrupt_database_is_refused_and_nothing_is_replaced(bool full, string check)
+    {
+        using var folder = new TempFolder();
+        string database = Fixtures.CorruptDatabase(folder);
+        using var repository = Fixtures.NewRepository(folder);
+        var snapshot = SqliteBackup.Run(repository, database, new BackupRequest { CheckSource = false });
+        File.WriteAllText(folder.File("target.db"), "not replaced");
+
+        var error = Assert.Throws<IntegrityException>(() => SqliteRestore.Run(
+            repository,
+            snapshot,
+            folder.File("target.db"),
+            new RestoreRequest { FullIntegrityCheck = full, Force = true }));
+
+        Assert.Contains($"fails {check}", error.Message, StringComparison.Ordinal);
+        Assert.Equal("not replaced", File.ReadAllText(folder.File("target.db")));
+        Assert.Empty(Directory.EnumerateFiles(folder.Path, ".*haven-restore*"));
+    }
+
     [Fact]
     public void Snapshot_ids_resolve_by_unique_prefix_or_latest_and_refuse_unknown_or_short_ones()
     {

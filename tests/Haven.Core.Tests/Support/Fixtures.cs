@@ -42,6 +42,25 @@ public static class Fixtures
         return path;
     }
 
+    /// <summary>
+    /// A small clinical database that SQLite opens and counts normally but that is corrupt: one
+    /// index points at another table's index, so both claim the same pages and disagree with their tables.
+    /// </summary>
+    public static string CorruptDatabase(TempFolder folder)
+    {
+        string database = ClinicalDatabase(folder, 0.3);
+        Execute(database, """
+            CREATE TABLE t1(x); CREATE TABLE t2(x);
+            INSERT INTO t1 VALUES (1), (2), (3); INSERT INTO t2 VALUES (7);
+            CREATE INDEX i1 ON t1(x); CREATE INDEX i2 ON t2(x);
+            """);
+        Execute(
+            database,
+            "PRAGMA writable_schema = ON; UPDATE sqlite_master SET rootpage = (SELECT " +
+            "rootpage FROM sqlite_master WHERE name = 'i2') WHERE name = 'i1';");
+        return database;
+    }
+
     public static string Sha256(string path)
     {
         using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);

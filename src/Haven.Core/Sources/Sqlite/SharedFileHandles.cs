@@ -93,25 +93,65 @@ internal static partial class SharedFileHandles
         }
     }
 
+    /// <summary>
+    /// The identity, size and times of the file open at <paramref name="handle"/>, or null where
+    /// they cannot be read (not Linux, or no statx).
+    /// </summary>
+    public static FileState? State(SafeFileHandle handle)
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return null;
+        }
+
+        byte[]? buffer = StatBuffer("", handle);
+        if (buffer is null)
+        {
+            return null;
+        }
+
+        // struct statx: stx_size at 40; stx_ctime at 96 and stx_mtime at 112 (64-bit seconds, then
+        // 32-bit nanoseconds).
+        static long Nanoseconds(byte[] b, int at) =>
+            (BinaryPrimitives.ReadInt64LittleEndian(b.AsSpan(at)) * 1_000_000_000)
+            + BinaryPrimitives.ReadUInt32LittleEndian(b.AsSpan(at + 8));
+        var (device, inode, _) = Identity(buffer);
+        return new FileState(
+            device,
+            inode,
+            BinaryPrimitives.ReadInt64LittleEndian(buffer.AsSpan(40)),
+            Nanoseconds(buffer, 112),
+            Nanoseconds(buffer, 96));
+    }
+
     private static (bool Ok, (ulong Device, ulong Inode, uint Links) Stat) Stat(string path, SafeFileHandle? handle)
+    {
+        byte[]? buffer = StatBuffer(path, handle);
+        return buffer is null ? (false, default) : (true, Identity(buffer));
+    }
+
+    private static byte[]? StatBuffer(string path, SafeFileHandle? handle)
     {
         const int AtFdCwd = -100;
         const int AtEmptyPath = 0x1000;
         byte[] buffer = new byte[256];
         int fd = handle is null ? AtFdCwd : (int)handle.DangerousGetHandle();
-        if (statx(fd, path, handle is null ? 0 : AtEmptyPath, 0x7ff, buffer) != 0)
-        {
-            return (false, default);
-        }
+        return statx(fd, path, handle is null ? 0 : AtEmptyPath, 0x7ff, buffer) == 0 ? buffer : null;
+    }
 
+    private static (ulong Device, ulong Inode, uint Links) Identity(byte[] buffer)
+    {
         // struct statx: stx_nlink at 16, stx_ino at 32, stx_dev_major at 136, stx_dev_minor at 140.
         uint links = BinaryPrimitives.ReadUInt32LittleEndian(buffer.AsSpan(16));
         ulong inode = BinaryPrimitives.ReadUInt64LittleEndian(buffer.AsSpan(32));
         ulong device = ((ulong)BinaryPrimitives.ReadUInt32LittleEndian(buffer.AsSpan(136)) << 32)
             | BinaryPrimitives.ReadUInt32LittleEndian(buffer.AsSpan(140));
-        return (true, (device, inode, links));
+        return (device, inode, links);
     }
 
     [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int statx(int dirfd, string path, int flags, uint mask, [Out] byte[] buffer);
 }
+
+/// <summary>A file as the file system describes it; times are nanoseconds since 1970 (UTC).</summary>
+internal readonly record struct FileState(ulong Device, ulong Inode, long Size, long ModifiedNs, long ChangedNs);

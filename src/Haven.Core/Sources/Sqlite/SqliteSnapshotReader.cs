@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
+using Haven.Core.Snapshots;
 using Microsoft.Data.Sqlite;
 using Microsoft.Win32.SafeHandles;
 
@@ -39,14 +40,42 @@ internal sealed class SqliteSnapshotReader : IDisposable
     public Dictionary<string, long> Tables { get; } = new(StringComparer.Ordinal);
 
     /// <summary>
-    /// Establishes the consistent view. Throws a <see cref="HavenException"/> naming the file on bad input.
+    /// What the database's files looked like when the view was established (null where the file
+    /// system cannot say); <see cref="SourceEvidence.Checked"/> is set once quick_check passed.
+    /// </summary>
+    public SourceEvidence? Evidence { get; private set; }
+
+    /// <summary>
+    /// Establishes the consistent view and reads its facts (page count, schema, row counts, and
+    /// with <paramref name="checkIntegrity"/> quick_check). Throws a <see cref="HavenException"/>
+    /// naming the file on bad input.
     /// </summary>
     public static SqliteSnapshotReader Open(string path, bool checkIntegrity = true)
+    {
+        var reader = OpenView(path);
+        try
+        {
+            reader.ReadFacts(checkIntegrity);
+            return reader;
+        }
+        catch
+        {
+            reader.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Establishes the consistent view only: the read transaction, the log parsed, the
+    /// <see cref="Evidence"/> observed; <see cref="ReadFacts"/> comes next unless the caller can
+    /// prove from the evidence that nothing changed since an earlier snapshot.
+    /// </summary>
+    public static SqliteSnapshotReader OpenView(string path)
     {
         var reader = new SqliteSnapshotReader(Path.GetFullPath(path));
         try
         {
-            reader.Begin(checkIntegrity);
+            reader.Begin();
             return reader;
         }
         catch (SqliteException e)
@@ -61,7 +90,7 @@ internal sealed class SqliteSnapshotReader : IDisposable
         }
     }
 
-    private void Begin(bool checkIntegrity)
+    private void Begin()
     {
         EnsureLooksLikeSqlite(_path);
         _database = SharedFileHandles.Open(_path);
@@ -76,9 +105,8 @@ internal sealed class SqliteSnapshotReader : IDisposable
         {
             Execute(_reader, "BEGIN");
             Scalar<long>(_reader, "SELECT count(*) FROM sqlite_master");
+            Observe(WalFile.Empty, walUsed: false);
         }
-
-        ReadFacts(checkIntegrity);
     }
 
     /// <summary>
@@ -97,6 +125,7 @@ internal sealed class SqliteSnapshotReader : IDisposable
             string walPath = _path + "-wal";
             if (!File.Exists(walPath))
             {
+                Observe(WalFile.Empty, walUsed: false);
                 return;
             }
 
@@ -112,11 +141,46 @@ internal sealed class SqliteSnapshotReader : IDisposable
             }
 
             _walFile = backfilled >= maxFrame ? WalFile.Empty : wal;
+            Observe(wal, walUsed: _walFile != WalFile.Empty);
         }
         finally
         {
             Execute(writer, "ROLLBACK");
         }
+    }
+
+    /// <summary>
+    /// Records the <see cref="Evidence"/>, inside the read transaction (in WAL mode also while the
+    /// write lock is held, so no commit is between the log parsed and the files observed).
+    /// </summary>
+    private void Observe(WalFile wal, bool walUsed)
+    {
+        // The system clock, not an injected one: it is compared with the kernel's file times, and it
+        // is read before the file's status so that any later write carries a later status time.
+        DateTime observedAt = DateTime.UtcNow;
+        if (SharedFileHandles.State(_database) is not { } state)
+        {
+            return;
+        }
+
+        byte[] counter = new byte[4];
+        bool hasHeader = RandomAccess.Read(_database, counter, 24) == counter.Length;
+        Evidence = new SourceEvidence
+        {
+            Device = state.Device,
+            Inode = state.Inode,
+            Size = state.Size,
+            ModifiedNs = state.ModifiedNs,
+            ChangedNs = state.ChangedNs,
+            ChangeCounter = hasHeader ? BinaryPrimitives.ReadUInt32BigEndian(counter) : 0,
+            WalSalt1 = wal.Salt1,
+            WalSalt2 = wal.Salt2,
+            WalFrames = wal.LastCommitFrame,
+            WalChecksum1 = wal.CommitChecksum.S0,
+            WalChecksum2 = wal.CommitChecksum.S1,
+            WalUsed = walUsed,
+            ObservedAt = observedAt,
+        };
     }
 
     /// <summary>Reads nBackfill and mxFrame from the WAL index (the -shm file); kept open with the view.</summary>
@@ -134,7 +198,23 @@ internal sealed class SqliteSnapshotReader : IDisposable
         return (backfilled, maxFrame);
     }
 
-    private void ReadFacts(bool checkIntegrity)
+    /// <summary>
+    /// Reads the view's page count, user_version, schema hash and row counts, and with
+    /// <paramref name="checkIntegrity"/> runs quick_check (a corrupt database is refused).
+    /// </summary>
+    public void ReadFacts(bool checkIntegrity)
+    {
+        try
+        {
+            ReadFactsInView(checkIntegrity);
+        }
+        catch (SqliteException e)
+        {
+            throw Translate(e, _path);
+        }
+    }
+
+    private void ReadFactsInView(bool checkIntegrity)
     {
         PageCount = Scalar<long>(_reader!, "PRAGMA page_count");
         UserVersion = Scalar<long>(_reader!, "PRAGMA user_version");
@@ -145,6 +225,8 @@ internal sealed class SqliteSnapshotReader : IDisposable
             {
                 throw CorruptSource(_path, result.Split('\n')[0].Trim());
             }
+
+            Evidence = Evidence is null ? null : Evidence with { Checked = true };
         }
 
         var schema = new StringBuilder();

@@ -15,11 +15,17 @@ internal sealed class WalFile
     private const uint MagicLittleEndian = 0x377f0682;
     private const uint MagicBigEndian = 0x377f0683;
 
-    private WalFile(uint salt1, uint salt2, long lastCommitFrame, Dictionary<uint, long> pages)
+    private WalFile(
+        uint salt1,
+        uint salt2,
+        long lastCommitFrame,
+        (uint, uint) commitChecksum,
+        Dictionary<uint, long> pages)
     {
         Salt1 = salt1;
         Salt2 = salt2;
         LastCommitFrame = lastCommitFrame;
+        CommitChecksum = commitChecksum;
         PageOffsets = pages;
     }
 
@@ -32,11 +38,17 @@ internal sealed class WalFile
     /// <summary>Number of the last valid commit frame (1-based), 0 when the log holds no commit.</summary>
     public long LastCommitFrame { get; }
 
+    /// <summary>
+    /// The cumulative checksum at the last commit frame: it covers the header and every frame up to
+    /// it, so equal salts, frame count and checksum mean the same committed log.
+    /// </summary>
+    public (uint S0, uint S1) CommitChecksum { get; }
+
     /// <summary>Page number to file offset of the page data of its newest committed frame.</summary>
     public IReadOnlyDictionary<uint, long> PageOffsets { get; }
 
     /// <summary>An empty log.</summary>
-    public static WalFile Empty { get; } = new(0, 0, 0, []);
+    public static WalFile Empty { get; } = new(0, 0, 0, default, []);
 
     /// <summary>
     /// Parses the log open at <paramref name="handle"/> for a database of <paramref name="pageSize"/>,
@@ -73,6 +85,7 @@ internal sealed class WalFile
         var committed = new Dictionary<uint, long>();
         var uncommitted = new Dictionary<uint, long>();
         long lastCommit = 0;
+        (uint, uint) commitChecksum = default;
         byte[] frame = new byte[FrameHeaderBytes + pageSize];
         long frameBytes = frame.Length;
         for (long frameNumber = 1;
@@ -113,10 +126,11 @@ internal sealed class WalFile
 
                 uncommitted.Clear();
                 lastCommit = frameNumber;
+                commitChecksum = (s0, s1);
             }
         }
 
-        return new WalFile(salt1, salt2, lastCommit, committed);
+        return new WalFile(salt1, salt2, lastCommit, commitChecksum, committed);
     }
 
     /// <summary>Reads only the header's salts, to learn whether the log was restarted.</summary>
