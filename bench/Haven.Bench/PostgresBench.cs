@@ -143,6 +143,12 @@ internal static class PostgresBench
         md.AppendLine("```");
         md.AppendLine();
         md.Append(Section(tools, results, description).Replace("## PostgreSQL\n", "", StringComparison.Ordinal));
+        string notes = Path.Combine(AppContext.BaseDirectory, "notes-postgres.md");
+        if (File.Exists(notes))
+        {
+            md.Append(File.ReadAllText(notes));
+        }
+
         return md.ToString();
     }
 
@@ -169,24 +175,13 @@ internal static class PostgresBench
     }
 
     private sealed class HavenPostgres(string work, string havenDll, Dictionary<string, string> environment)
-        : Tool("haven-pg", work)
+        : HavenBase("haven-pg", work, environment)
     {
         public override string Describe =>
             "haven backup postgres (pg_dump -Fc -Z0 on an exported snapshot, content-defined chunks); haven restore " +
             "latest --to-postgres (pg_restore into a side database, row counts and large objects verified, rename)";
 
-        public override IDictionary<string, string> Environment => new Dictionary<string, string>(environment)
-        {
-            ["HAVEN_REPOSITORY"] = Repository,
-            ["HAVEN_KEY_FILE"] = Path.Combine(Work, $"{Name}.key"),
-        };
-
-        public override void Init()
-        {
-            base.Init();
-            File.Delete(Path.Combine(Work, $"{Name}.key"));
-            Shell.Run("dotnet", [havenDll, "init"], Environment);
-        }
+        protected override string HavenDll => havenDll;
 
         public override string BackupCommand(string database, int sequence) =>
             $"dotnet '{havenDll}' backup postgres --connection '{database}' >/dev/null 2>&1";

@@ -29,25 +29,35 @@ internal abstract class Tool(string name, string work)
     public long RepositoryBytes() => Shell.FolderBytes(Repository);
 }
 
-internal sealed class HavenTool(string work, string havenDll, bool checkSource)
-    : Tool(checkSource ? "haven" : "haven-nocheck", work)
+/// <summary>Haven itself: a repository with a fresh key file per run, plus any variables the case needs.</summary>
+internal abstract class HavenBase(string name, string work, IDictionary<string, string>? environment = null)
+    : Tool(name, work)
 {
-    public override string Describe =>
-        $"haven backup sqlite DB{(checkSource ? "" : " --no-check-source")}; haven restore latest " +
-        $"--to PATH (verifies chunks, digest, quick_check, row counts)";
+    public override IDictionary<string, string> Environment =>
+        new Dictionary<string, string>(environment ?? new Dictionary<string, string>())
+        {
+            ["HAVEN_REPOSITORY"] = Repository,
+            ["HAVEN_KEY_FILE"] = Path.Combine(Work, $"{Name}.key"),
+        };
 
-    public override IDictionary<string, string> Environment => new Dictionary<string, string>
-    {
-        ["HAVEN_REPOSITORY"] = Repository,
-        ["HAVEN_KEY_FILE"] = Path.Combine(Work, $"{Name}.key"),
-    };
+    protected abstract string HavenDll { get; }
 
     public override void Init()
     {
         base.Init();
         File.Delete(Path.Combine(Work, $"{Name}.key"));
-        Shell.Run("dotnet", [havenDll, "init"], Environment);
+        Shell.Run("dotnet", [HavenDll, "init"], Environment);
     }
+}
+
+internal sealed class HavenTool(string work, string havenDll, bool checkSource)
+    : HavenBase(checkSource ? "haven" : "haven-nocheck", work)
+{
+    public override string Describe =>
+        $"haven backup sqlite DB{(checkSource ? "" : " --no-check-source")}; haven restore latest " +
+        $"--to PATH (verifies chunks, digest, quick_check, row counts)";
+
+    protected override string HavenDll => havenDll;
 
     public override string BackupCommand(string database, int sequence) =>
         $"dotnet '{havenDll}' backup sqlite '{database}'{(checkSource ? "" : " --no-check-source")} >/dev/null 2>&1";
