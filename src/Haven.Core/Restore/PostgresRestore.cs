@@ -64,7 +64,7 @@ public sealed record PostgresRestoreResult(
 /// only with <see cref="PostgresRestoreOptions.Replace"/>, and then kept under a dated pre-restore
 /// name; both renames happen in one transaction, so the app sees the old database or the new one.
 /// </summary>
-public static class PostgresRestore
+public static partial class PostgresRestore
 {
     /// <summary>Restores <paramref name="snapshot"/> into the database named by the options.</summary>
     public static PostgresRestoreResult Run(
@@ -381,14 +381,16 @@ public static class PostgresRestore
 
         using var reader = new ChunkReader(repository);
         string sql = Encoding.UTF8.GetString(reader.Read(ChunkId.Parse(facts.Globals.Chunk)));
+        string[] lines = sql.Split('\n');
+        var statements = new List<string>();
         foreach (string role in missing)
         {
             string[] names = [role, PostgresEndpoint.Quote(role)];
-            var statements = sql.Split('\n')
+            var defining = lines
                 .Where(line => names.Any(n => line == $"CREATE ROLE {n};"
                     || line.StartsWith($"ALTER ROLE {n} WITH ", StringComparison.Ordinal)))
                 .ToList();
-            if (statements.Count == 0)
+            if (defining.Count == 0)
             {
                 throw new UsageException(
                     $"The target server lacks role '{role}', and the snapshot's globals do not define it; nothing " +
@@ -396,10 +398,27 @@ public static class PostgresRestore
                     "Create the role first, or restore with --no-owner.");
             }
 
-            foreach (string statement in statements)
+            statements.AddRange(defining);
+        }
+
+        // Memberships that involve a created role ("GRANT group TO member"), without the GRANTED BY
+        // clause, whose grantor may not exist here.
+        var created = missing.ToHashSet(StringComparer.Ordinal);
+        foreach (string line in lines)
+        {
+            var grant = MembershipPattern().Match(line);
+            if (grant.Success
+                && (created.Contains(Unquote(grant.Groups["role"].Value))
+                    || created.Contains(Unquote(grant.Groups["member"].Value))))
             {
-                PostgresCatalog.Execute(admin, statement);
+                statements.Add($"GRANT {grant.Groups["role"].Value} TO {grant.Groups["member"].Value}" +
+                    (grant.Groups["admin"].Success ? " WITH ADMIN OPTION" : ""));
             }
+        }
+
+        foreach (string statement in statements)
+        {
+            PostgresCatalog.Execute(admin, statement);
         }
 
         return missing;
@@ -540,6 +559,17 @@ public static class PostgresRestore
             }
         }
     }
+
+    private static string Unquote(string identifier) =>
+        identifier.StartsWith('"')
+            ? identifier[1..^1].Replace("\"\"", "\"", StringComparison.Ordinal)
+            : identifier;
+
+    /// <summary>pg_dumpall's role membership line: GRANT role TO member [WITH ADMIN OPTION] [GRANTED BY x];</summary>
+    [System.Text.RegularExpressions.GeneratedRegex(
+        "^GRANT (?<role>\"(?:[^\"]|\"\")+\"|[^ \"]+) TO (?<member>\"(?:[^\"]|\"\")+\"|[^ \"]+)" +
+        "(?<admin> WITH ADMIN OPTION)?( GRANTED BY .*)?;$")]
+    private static partial System.Text.RegularExpressions.Regex MembershipPattern();
 
     private static string RenameSql(string from, string to) =>
         $"ALTER DATABASE {PostgresEndpoint.Quote(from)} RENAME TO {PostgresEndpoint.Quote(to)}";

@@ -258,20 +258,23 @@ public sealed class PostgresBackupTests
         using var folder = new TempFolder();
         using var repository = Fixtures.NewRepository(folder);
         string role = "haven_t_owner_" + Guid.NewGuid().ToString("N")[..8];
-        PostgresServer.Execute("postgres", $"CREATE ROLE {role} LOGIN PASSWORD 'owner-secret'");
+        string group = "haven_t_readers_" + Guid.NewGuid().ToString("N")[..8];
+        PostgresServer.Execute("postgres", $"CREATE ROLE {role} LOGIN PASSWORD 'owner-secret'; CREATE ROLE {group}; " +
+            $"GRANT {group} TO {role}");
         Manifest withGlobals;
         Manifest without;
         string target;
         using (var database = new PostgresDatabase($"OWNER {role}"))
         {
             database.Execute($"CREATE TABLE plans (id int PRIMARY KEY, step text); ALTER TABLE plans OWNER TO {role};" +
+                $"GRANT SELECT ON plans TO {group};" +
                 "INSERT INTO plans SELECT g, 'step ' || g FROM generate_series(1, 100) g");
             withGlobals = Backup(repository, database.Connection, globals: true);
             without = Backup(repository, database.Connection);
             target = database.Related("copy");
         }
 
-        PostgresServer.Execute("postgres", $"DROP ROLE {role}");
+        PostgresServer.Execute("postgres", $"DROP ROLE {role}; DROP ROLE {group}");
         try
         {
             var refused = Assert.Throws<UsageException>(() => PostgresRestore.Run(
@@ -285,7 +288,10 @@ public sealed class PostgresBackupTests
             Assert.True(withGlobals.Postgres!.Globals!.WithPasswords);
             var result = PostgresRestore.Run(
                 repository, withGlobals, new PostgresRestoreOptions { Connection = PostgresServer.For(target) });
-            Assert.Equal([role], result.CreatedRoles);
+            Assert.Equal(
+                new[] { group, role }.Order(StringComparer.Ordinal),
+                result.CreatedRoles.Order(StringComparer.Ordinal));
+            Assert.True(PostgresServer.Scalar<bool>("postgres", $"SELECT pg_has_role('{role}', '{group}', 'MEMBER')"));
             Assert.Equal(
                 role,
                 PostgresServer.Scalar<string>(
@@ -299,7 +305,7 @@ public sealed class PostgresBackupTests
         finally
         {
             PostgresServer.Execute("postgres", $"DROP DATABASE IF EXISTS {target} WITH (FORCE)");
-            PostgresServer.Execute("postgres", $"DROP ROLE IF EXISTS {role}");
+            PostgresServer.Execute("postgres", $"DROP ROLE IF EXISTS {role}; DROP ROLE IF EXISTS {group}");
         }
     }
 
