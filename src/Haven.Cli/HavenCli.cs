@@ -75,7 +75,9 @@ public static class HavenCli
         }
     }
 
-    /// <summary>Cancelled when the process is asked to stop (Ctrl-C, SIGTERM); a second signal ends it at once.</summary>
+    /// <summary>
+    /// Cancelled when the process is asked to stop (Ctrl-C, SIGTERM); a second signal ends it at once.
+    /// </summary>
     internal static CancellationToken Stopping { get; private set; }
 
     [ThreadStatic]

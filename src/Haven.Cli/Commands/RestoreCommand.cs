@@ -106,15 +106,7 @@ internal static class RestoreCommand
                 return ExitCodes.Ok;
             }
 
-            context.Out.WriteLine(
-                $"Restored snapshot {result.Snapshot.Id} " +
-                $"({Format.Time(result.Snapshot.Time)}) to {result.Target} in {result.Seconds:F1} s");
-            foreach (string check in result.Checks)
-            {
-                context.Out.WriteLine($"  verified: {check}");
-            }
-
-            return ExitCodes.Ok;
+            return Print(context, result.Snapshot, result.Target, result.Seconds, [], result.Checks);
         }));
         return command;
     }
@@ -158,16 +150,29 @@ internal static class RestoreCommand
             return ExitCodes.Ok;
         }
 
+        string[] created = result.CreatedRoles.Count == 0
+            ? []
+            : [$"created roles from the snapshot's globals: {string.Join(", ", result.CreatedRoles)}"];
+        return Print(context, result.Snapshot, result.Target, result.Seconds, created, result.Checks);
+    }
+
+    /// <summary>The human-readable result of any restore: what went where, what it did, what it verified.</summary>
+    private static int Print(
+        CliContext context,
+        Haven.Core.Snapshots.Manifest snapshot,
+        string target,
+        double seconds,
+        IEnumerable<string> notes,
+        IEnumerable<string> checks)
+    {
         context.Out.WriteLine(
-            $"Restored snapshot {result.Snapshot.Id} ({Format.Time(result.Snapshot.Time)}) to {result.Target} in " +
-            $"{result.Seconds:F1} s");
-        if (result.CreatedRoles.Count > 0)
+            $"Restored snapshot {snapshot.Id} ({Format.Time(snapshot.Time)}) to {target} in {seconds:F1} s");
+        foreach (string note in notes)
         {
-            context.Out.WriteLine(
-                $"  created roles from the snapshot's globals: {string.Join(", ", result.CreatedRoles)}");
+            context.Out.WriteLine($"  {note}");
         }
 
-        foreach (string check in result.Checks)
+        foreach (string check in checks)
         {
             context.Out.WriteLine($"  verified: {check}");
         }

@@ -37,19 +37,20 @@ internal static class BlockStore
     {
         using var sink = new ChunkSink(repository, writer);
         byte[] batch = new byte[BatchBlocks * blockSize];
-        var cuts = new (int Offset, int Length)[BatchBlocks];
+        var cuts = new List<(int Offset, int Length)>(BatchBlocks);
         long blocks = (size + blockSize - 1) / blockSize;
         for (long first = 0; first < blocks; first += BatchBlocks)
         {
             int count = (int)Math.Min(BatchBlocks, blocks - first);
             int length = (int)Math.Min((long)count * blockSize, size - (first * blockSize));
             read(first, count, batch.AsSpan(0, length));
+            cuts.Clear();
             for (int i = 0; i < count; i++)
             {
-                cuts[i] = (i * blockSize, Math.Min(blockSize, length - (i * blockSize)));
+                cuts.Add((i * blockSize, Math.Min(blockSize, length - (i * blockSize))));
             }
 
-            sink.Add(batch, cuts.AsSpan(0, count));
+            sink.Add(batch, cuts);
             request.CancellationToken.ThrowIfCancellationRequested();
             request.Progress?.Report(new Progress("backup", first + count, blocks));
         }
@@ -93,7 +94,7 @@ internal static class BlockStore
                 offset += cut;
             }
 
-            sink.Add(buffer, System.Runtime.InteropServices.CollectionsMarshal.AsSpan(cuts));
+            sink.Add(buffer, cuts);
             buffer.AsSpan(offset, filled - offset).CopyTo(buffer);
             filled -= offset;
             request.CancellationToken.ThrowIfCancellationRequested();
@@ -132,31 +133,30 @@ internal static class BlockStore
         /// <summary>Bytes of content added so far.</summary>
         public long Size { get; private set; }
 
-        public void Add(byte[] buffer, ReadOnlySpan<(int Offset, int Length)> cuts)
+        public void Add(byte[] buffer, List<(int Offset, int Length)> cuts)
         {
-            if (cuts.IsEmpty)
+            if (cuts.Count == 0)
             {
                 return;
             }
 
-            if (_ids.Length < cuts.Length)
+            if (_ids.Length < cuts.Count)
             {
-                _ids = new ChunkId[cuts.Length];
+                _ids = new ChunkId[cuts.Count];
             }
 
-            var all = cuts.ToArray();
             var ids = _ids;
             Parallel.For(0, _workers, worker =>
             {
                 var hmac = _hashers.Value!;
-                for (int i = worker; i < all.Length; i += _workers)
+                for (int i = worker; i < cuts.Count; i += _workers)
                 {
-                    ids[i] = ChunkId.Compute(hmac, buffer.AsSpan(all[i].Offset, all[i].Length));
+                    ids[i] = ChunkId.Compute(hmac, buffer.AsSpan(cuts[i].Offset, cuts[i].Length));
                 }
             });
-            for (int i = 0; i < all.Length; i++)
+            for (int i = 0; i < cuts.Count; i++)
             {
-                var content = buffer.AsSpan(all[i].Offset, all[i].Length);
+                var content = buffer.AsSpan(cuts[i].Offset, cuts[i].Length);
                 _digest.AppendData(content);
                 Size += content.Length;
                 _builder.Add(Store(ids[i], content, ChunkType.Page));

@@ -91,7 +91,7 @@ public static class PostgresBackup
                 PostgresCatalog.Execute(facts, $"SET TRANSACTION SNAPSHOT '{exported}'");
                 // pg_dump refuses to read a table through row-level security; so must the counts.
                 PostgresCatalog.Execute(facts, "SET LOCAL row_security = off");
-                info = ReadFacts(facts, endpoint, serverVersion, pgDump);
+                info = ReadFacts(facts, endpoint, serverVersion, serverMajor, pgDump);
                 files = PostgresCatalog.FileNodes(facts);
                 read.Commit();
             }
@@ -138,9 +138,10 @@ public static class PostgresBackup
         Npgsql.NpgsqlConnection connection,
         PostgresEndpoint endpoint,
         string serverVersion,
+        int serverMajor,
         PostgresTool pgDump)
     {
-        var database = PostgresCatalog.Database(connection);
+        var database = PostgresCatalog.Database(connection, serverMajor);
         var largeObjects = PostgresCatalog.LargeObjects(connection);
         return new PostgresInfo
         {

@@ -41,17 +41,8 @@ public static class DrillRunner
         string scratch = Path.Combine(
             settings.Scratch ?? Path.GetTempPath(),
             "haven-drill-" + Guid.NewGuid().ToString("N"));
-        if (OperatingSystem.IsWindows())
-        {
-            Directory.CreateDirectory(scratch);
-        }
-        else
-        {
-            // Private to this user: the copy holds clinical data in the clear while it is checked.
-            Directory.CreateDirectory(
-                scratch,
-                UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-        }
+        // Private to this user: the copy holds clinical data in the clear while it is checked.
+        PrivateFolder.Create(scratch);
 
         var checks = new List<string>();
         var failures = new List<string>();

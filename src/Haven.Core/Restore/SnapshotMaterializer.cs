@@ -49,6 +49,12 @@ internal static class SnapshotMaterializer
         bool startWriteback = false)
     {
         var content = snapshot.Content;
+        if (content.BlockSize == 0 && content.Blocks > 0)
+        {
+            throw new InvalidOperationException(
+                $"Snapshot {snapshot.Id} is cut by content; its chunks have no fixed place. Use StreamTo.");
+        }
+
         using var reader = new ChunkReader(repository) { VerifyPackHeaders = true };
         using var digest = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         var inFlight = new Queue<Task<(byte[] Buffer, int Length, int Pages)>>();
@@ -89,14 +95,7 @@ internal static class SnapshotMaterializer
             }
         }
 
-        progress?.Report(new Progress("restore", blocks, content.Blocks));
-        string actual = Convert.ToHexStringLower(digest.GetHashAndReset());
-        if (blocks != content.Blocks || written != content.Size || actual != content.Sha256)
-        {
-            throw new IntegrityException(
-                $"Snapshot {snapshot.Id} does not reassemble to the content it recorded (SHA-256 " +
-                $"{actual} != {content.Sha256}); nothing was restored.");
-        }
+        Finish(snapshot, blocks, written, digest, progress);
 
         void Submit(List<ChunkId> pages, long first)
         {
@@ -168,13 +167,25 @@ internal static class SnapshotMaterializer
             }
         }
 
-        progress?.Report(new Progress("restore", blocks, snapshot.Content.Blocks));
+        Finish(snapshot, blocks, written, digest, progress);
+    }
+
+    /// <summary>The last check of either path: as many blocks and bytes as recorded, and the same SHA-256.</summary>
+    private static void Finish(
+        Manifest snapshot,
+        long blocks,
+        long written,
+        IncrementalHash digest,
+        IProgress<Progress>? progress)
+    {
+        var content = snapshot.Content;
+        progress?.Report(new Progress("restore", blocks, content.Blocks));
         string actual = Convert.ToHexStringLower(digest.GetHashAndReset());
-        if (blocks != snapshot.Content.Blocks || written != snapshot.Content.Size || actual != snapshot.Content.Sha256)
+        if (blocks != content.Blocks || written != content.Size || actual != content.Sha256)
         {
             throw new IntegrityException(
                 $"Snapshot {snapshot.Id} does not reassemble to the content it recorded (SHA-256 " +
-                $"{actual} != {snapshot.Content.Sha256}); nothing was restored.");
+                $"{actual} != {content.Sha256}); nothing was restored.");
         }
     }
 

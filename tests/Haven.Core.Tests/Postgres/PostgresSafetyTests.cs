@@ -98,7 +98,9 @@ public sealed class PostgresSafetyTests
                 $"ALTER DATABASE {database.Name} SET search_path = clinic, public; " +
                 $"ALTER ROLE {app} IN DATABASE {database.Name} SET work_mem = '8MB'; " +
                 $"COMMENT ON DATABASE {database.Name} IS 'therapy plans (generated)'");
-            var manifest = PostgresBackup.Run(repository, new PostgresBackupOptions { Connection = database.Connection });
+            var manifest = PostgresBackup.Run(
+                repository,
+                new PostgresBackupOptions { Connection = database.Connection });
             string target = database.Related("app");
             PostgresServer.Execute("postgres", $"CREATE DATABASE {target}");
             PostgresServer.Execute(target, "CREATE TABLE leftover (id int)");
@@ -148,7 +150,10 @@ public sealed class PostgresSafetyTests
         var admin = new NpgsqlConnectionStringBuilder(PostgresServer.Admin);
 
         var unnamed = Assert.Throws<UsageException>(() => PostgresRestore.Run(repository, manifest,
-            new PostgresRestoreOptions { Connection = $"postgres://{admin.Username}:{admin.Password}@{admin.Host}:{admin.Port}" }));
+            new PostgresRestoreOptions
+            {
+                Connection = $"postgres://{admin.Username}:{admin.Password}@{admin.Host}:{admin.Port}",
+            }));
         var maintenance = Assert.Throws<UsageException>(() => PostgresRestore.Run(repository, manifest,
             new PostgresRestoreOptions { Connection = PostgresServer.For("postgres"), Replace = true }));
 

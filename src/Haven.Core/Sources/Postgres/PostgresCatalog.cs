@@ -28,11 +28,10 @@ internal static class PostgresCatalog
 
     /// <summary>Owner, encoding, collation, character type and locale provider of the connected database.</summary>
     public static (string Owner, string Encoding, string Collate, string Ctype, string Provider, string? IcuLocale)
-        Database(NpgsqlConnection connection)
+        Database(NpgsqlConnection connection, int serverMajor)
     {
-        int version = Convert.ToInt32(Scalar(connection, "SHOW server_version_num"), CultureInfo.InvariantCulture);
-        string provider = version >= 170000 ? "datlocprovider::text, datlocale"
-            : version >= 150000 ? "datlocprovider::text, daticulocale"
+        string provider = serverMajor >= 17 ? "datlocprovider::text, datlocale"
+            : serverMajor >= 15 ? "datlocprovider::text, daticulocale"
             : "'', NULL::text";
         using var command = new NpgsqlCommand(
             "SELECT pg_get_userbyid(datdba), pg_encoding_to_char(encoding), datcollate, datctype, " +

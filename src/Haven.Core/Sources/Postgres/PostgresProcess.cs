@@ -184,16 +184,7 @@ internal sealed class PostgresProcess : IDisposable
     private static string WritePasswordFile(string password)
     {
         string folder = Path.Combine(Path.GetTempPath(), $"{FolderPrefix}{Environment.ProcessId}-{Guid.NewGuid():N}");
-        if (OperatingSystem.IsWindows())
-        {
-            Directory.CreateDirectory(folder);
-        }
-        else
-        {
-            Directory.CreateDirectory(
-                folder,
-                UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-        }
+        PrivateFolder.Create(folder);
 
         string escaped = password
             .Replace("\\", "\\\\", StringComparison.Ordinal)

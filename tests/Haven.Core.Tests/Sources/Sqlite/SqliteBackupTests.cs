@@ -49,7 +49,7 @@ public class SqliteBackupTests
     }
 
     [Fact]
-    public void After_one_percent_random_updates_a_64_MiB_database_adds_under_30_percent_and_unchanged_adds_under_64_KiB()
+    public void One_percent_updates_of_64_MiB_add_under_30_percent_and_unchanged_adds_under_64_KiB()
     {
         using var folder = new TempFolder();
         string database = Fixtures.ClinicalDatabase(folder, 64);
