@@ -145,11 +145,24 @@ internal static class BlockStore
                 _ids = new ChunkId[cuts.Count];
             }
 
+            // One worker digests the whole batch in order while the others name its chunks: the
+            // SHA-256 of the content costs about as much as the keyed hashes of its chunks.
             var ids = _ids;
-            Parallel.For(0, _workers, worker =>
+            int namers = Math.Max(1, _workers - 1);
+            Parallel.For(0, namers + 1, worker =>
             {
+                if (worker == namers)
+                {
+                    foreach (var (offset, length) in cuts)
+                    {
+                        _digest.AppendData(buffer.AsSpan(offset, length));
+                    }
+
+                    return;
+                }
+
                 var hmac = _hashers.Value!;
-                for (int i = worker; i < cuts.Count; i += _workers)
+                for (int i = worker; i < cuts.Count; i += namers)
                 {
                     ids[i] = ChunkId.Compute(hmac, buffer.AsSpan(cuts[i].Offset, cuts[i].Length));
                 }
@@ -157,7 +170,6 @@ internal static class BlockStore
             for (int i = 0; i < cuts.Count; i++)
             {
                 var content = buffer.AsSpan(cuts[i].Offset, cuts[i].Length);
-                _digest.AppendData(content);
                 Size += content.Length;
                 _builder.Add(Store(ids[i], content, ChunkType.Page));
             }
@@ -218,6 +230,7 @@ internal static class BlockStore
         PostgresInfo? postgres = null)
     {
         writer.Flush();
+        writer.KeepPacks();
         long indexBytes = repository.WriteIndexFiles(writer.Finished).Bytes;
         var manifest = new Manifest
         {

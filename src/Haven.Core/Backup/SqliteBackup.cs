@@ -60,8 +60,8 @@ public static class SqliteBackup
                 pagesRead: 0);
         }
 
-        source.ReadFacts(request.CheckSource);
-        var content = StorePages(repository, writer, source, request);
+        source.ReadSize();
+        var content = StorePagesWhileReadingFacts(repository, writer, source, request);
         source.EnsureStillConsistent();
         var sqlite = new SqliteInfo
         {
@@ -153,16 +153,61 @@ public static class SqliteBackup
 
     private static long UnixNanoseconds(DateTime utc) => (utc - DateTime.UnixEpoch).Ticks * 100;
 
-    private static ContentInfo StorePages(
+    /// <summary>
+    /// Stores the view's pages while another thread reads its facts (quick_check, schema, row
+    /// counts) through SQLite's connection: both read the same consistent view, and quick_check
+    /// costs about as much processor time as naming every page, so running them side by side uses
+    /// both cores. A failed check stops the storing at its next batch and is what the caller sees.
+    /// </summary>
+    private static ContentInfo StorePagesWhileReadingFacts(
         LocalRepository repository,
         PackWriter writer,
         SqliteSnapshotReader source,
-        BackupRequest request) =>
-        BlockStore.Store(
-            repository,
-            writer,
-            source.PageSize,
-            source.PageCount * source.PageSize,
-            (first, count, pages) => source.ReadPages(first + 1, count, pages),
-            request);
+        BackupRequest request)
+    {
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(request.CancellationToken);
+        // A thread of its own: quick_check holds it for seconds, which would starve the pool that
+        // compression and the naming of pages share.
+        var facts = Task.Factory.StartNew(
+            () =>
+            {
+                try
+                {
+                    source.ReadFacts(request.CheckSource);
+                }
+                catch
+                {
+                    stop.Cancel();
+                    throw;
+                }
+            },
+            CancellationToken.None,
+            TaskCreationOptions.LongRunning,
+            TaskScheduler.Default);
+        try
+        {
+            var content = BlockStore.Store(
+                repository,
+                writer,
+                source.PageSize,
+                source.PageCount * source.PageSize,
+                (first, count, pages) => source.ReadPages(first + 1, count, pages),
+                request with { CancellationToken = stop.Token });
+            facts.GetAwaiter().GetResult();
+            return content;
+        }
+        catch (OperationCanceledException) when (!request.CancellationToken.IsCancellationRequested)
+        {
+            // Only the check's failure (a corrupt database, say) cancels the storing: it is the cause.
+            facts.GetAwaiter().GetResult();
+            throw;
+        }
+        catch
+        {
+            // The connection must be idle before the view is closed: stop the check and wait for it.
+            source.Interrupt();
+            facts.ContinueWith(static _ => { }, TaskScheduler.Default).Wait();
+            throw;
+        }
+    }
 }

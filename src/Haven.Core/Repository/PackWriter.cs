@@ -24,6 +24,7 @@ internal sealed class PackWriter : IDisposable
     private readonly List<(ChunkId Id, ChunkType Type, int Offset, int Length)> _frameChunks = [];
     private readonly List<PackEntry> _packEntries = [];
     private readonly HashSet<ChunkId> _pending = [];
+    private bool _keepPacks;
     private FileStream? _packStream;
     private string? _packTemp;
     private string? _packId;
@@ -165,7 +166,17 @@ internal sealed class PackWriter : IDisposable
         _packId = null;
     }
 
-    /// <summary>Abandons an unfinished pack: its temporary file is removed.</summary>
+    /// <summary>
+    /// Called just before the index files naming <see cref="Finished"/> are written: from then on
+    /// the packs are kept whatever happens. Until then, <see cref="Dispose"/> deletes them.
+    /// </summary>
+    public void KeepPacks() => _keepPacks = true;
+
+    /// <summary>
+    /// Abandons an unfinished pack (its temporary file is removed) and, unless <see cref="KeepPacks"/>
+    /// was called, the packs this writer completed: no index names them and no snapshot needs them,
+    /// so a backup that fails leaves the repository as it found it.
+    /// </summary>
     public void Dispose()
     {
         if (_packStream is not null)
@@ -182,5 +193,14 @@ internal sealed class PackWriter : IDisposable
 
         _inFlight.Clear();
         _frame.Dispose();
+        if (!_keepPacks)
+        {
+            foreach (var (pack, _, _) in Finished)
+            {
+                AtomicFile.TryDelete(_repository.PackPath(pack));
+            }
+
+            Finished.Clear();
+        }
     }
 }

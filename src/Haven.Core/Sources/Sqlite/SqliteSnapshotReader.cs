@@ -24,6 +24,7 @@ internal sealed class SqliteSnapshotReader : IDisposable
     private SafeFileHandle _database = null!;
     private SafeFileHandle? _wal;
     private WalFile _walFile = WalFile.Empty;
+    private bool _sized;
 
     private SqliteSnapshotReader(string path) => _path = path;
 
@@ -200,7 +201,9 @@ internal sealed class SqliteSnapshotReader : IDisposable
 
     /// <summary>
     /// Reads the view's page count, user_version, schema hash and row counts, and with
-    /// <paramref name="checkIntegrity"/> runs quick_check (a corrupt database is refused).
+    /// <paramref name="checkIntegrity"/> runs quick_check (a corrupt database is refused). Uses only
+    /// SQLite's connection, never the raw handles <see cref="ReadPages"/> reads, so the two may run
+    /// at the same time on different threads.
     /// </summary>
     public void ReadFacts(bool checkIntegrity)
     {
@@ -214,10 +217,31 @@ internal sealed class SqliteSnapshotReader : IDisposable
         }
     }
 
+    /// <summary>
+    /// Reads the view's page count and user_version only: all that reading the pages needs, so that
+    /// <see cref="ReadFacts"/> (the slow part) can run on another thread while they are read.
+    /// </summary>
+    public void ReadSize()
+    {
+        try
+        {
+            PageCount = Scalar<long>(_reader!, "PRAGMA page_count");
+            UserVersion = Scalar<long>(_reader!, "PRAGMA user_version");
+            _sized = true;
+        }
+        catch (SqliteException e)
+        {
+            throw Translate(e, _path);
+        }
+    }
+
     private void ReadFactsInView(bool checkIntegrity)
     {
-        PageCount = Scalar<long>(_reader!, "PRAGMA page_count");
-        UserVersion = Scalar<long>(_reader!, "PRAGMA user_version");
+        if (!_sized)
+        {
+            ReadSize();
+        }
+
         if (checkIntegrity)
         {
             string result = Scalar<string>(_reader!, "PRAGMA quick_check(1)");
@@ -288,6 +312,15 @@ internal sealed class SqliteSnapshotReader : IDisposable
             {
                 RandomAccess.Read(_wal!, buffer.Slice(i * PageSize, PageSize), walOffset);
             }
+        }
+    }
+
+    /// <summary>Makes a statement running on SQLite's connection (from another thread) stop soon with an error.</summary>
+    public void Interrupt()
+    {
+        if (_reader?.Handle is { } handle)
+        {
+            SQLitePCL.raw.sqlite3_interrupt(handle);
         }
     }
 

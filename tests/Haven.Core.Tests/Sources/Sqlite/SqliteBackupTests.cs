@@ -1,5 +1,6 @@
 using System.Text;
 using Haven.Core.Backup;
+using Haven.Core.Repository;
 using Haven.Core.Restore;
 using Haven.Core.Tests.Support;
 using Haven.Synthetic;
@@ -129,6 +130,41 @@ public class SqliteBackupTests
         Assert.Contains("corrupt", error.Message, StringComparison.Ordinal);
         Assert.Empty(repository.SnapshotIds());
     }
+
+    [Fact]
+    public void A_backup_stopped_after_it_wrote_packs_leaves_no_pack_and_no_snapshot()
+    {
+        using var folder = new TempFolder();
+        string database = Fixtures.ClinicalDatabase(folder, 96);
+        using var repository = Fixtures.NewRepository(folder);
+        using var stop = new CancellationTokenSource();
+        int packsWhenStopped = -1;
+        var progress = new SynchronousProgress(p =>
+        {
+            if (packsWhenStopped < 0 && p.Done * 10 >= p.Total * 9)
+            {
+                packsWhenStopped = PackFiles(repository).Count();
+                stop.Cancel();
+            }
+        });
+
+        Assert.ThrowsAny<OperationCanceledException>(() => SqliteBackup.Run(
+            repository,
+            database,
+            new BackupRequest { Progress = progress, CancellationToken = stop.Token }));
+
+        Assert.True(packsWhenStopped > 0, "the backup had completed a pack before it was stopped");
+        Assert.Empty(PackFiles(repository));
+        Assert.Empty(Directory.EnumerateFiles(repository.TempDirectory));
+        Assert.Empty(repository.SnapshotIds());
+        // The next backup stores everything again, and it restores.
+        var manifest = SqliteBackup.Run(repository, database);
+        SqliteRestore.Run(repository, manifest, folder.File("restored.db"));
+        Assert.Equal(manifest.Content.Sha256, Fixtures.Sha256(folder.File("restored.db")));
+    }
+
+    private static IEnumerable<string> PackFiles(LocalRepository repository) =>
+        Directory.EnumerateFiles(repository.DataDirectory, "*", SearchOption.AllDirectories);
 
     [Fact]
     public void Rows_committed_only_in_the_write_ahead_log_are_in_the_snapshot()
