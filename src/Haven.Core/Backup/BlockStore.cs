@@ -25,7 +25,9 @@ internal static class BlockStore
     /// <summary>
     /// Reads the content in batches, names each batch's blocks on every core at once (the keyed
     /// hash is the costliest step after compression, which the pack writer already spreads), then
-    /// digests, maps and stores them in order.
+    /// digests, maps and stores them in order. When <paramref name="baseContent"/> is an earlier
+    /// snapshot of the same source with the same block size, page-map leaves that differ from its
+    /// leaves in a few entries are stored as deltas of them.
     /// </summary>
     public static ContentInfo Store(
         LocalRepository repository,
@@ -33,9 +35,10 @@ internal static class BlockStore
         int blockSize,
         long size,
         RangeReader read,
+        ContentInfo? baseContent,
         BackupRequest request)
     {
-        using var sink = new ChunkSink(repository, writer);
+        using var sink = new ChunkSink(repository, writer, baseContent);
         byte[] batch = new byte[BatchBlocks * blockSize];
         var cuts = new List<(int Offset, int Length)>(BatchBlocks);
         long blocks = (size + blockSize - 1) / blockSize;
@@ -115,11 +118,12 @@ internal static class BlockStore
         private readonly byte[] _key;
         private readonly ThreadLocal<IncrementalHash> _hashers;
         private readonly PageMap.Builder _builder;
+        private readonly ChunkReader? _baseReader;
         private readonly IncrementalHash _digest = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         private readonly int _workers = Math.Max(1, Environment.ProcessorCount);
         private ChunkId[] _ids = new ChunkId[BatchBlocks];
 
-        public ChunkSink(LocalRepository repository, PackWriter writer)
+        public ChunkSink(LocalRepository repository, PackWriter writer, ContentInfo? baseContent = null)
         {
             _repository = repository;
             _writer = writer;
@@ -127,7 +131,16 @@ internal static class BlockStore
             _hashers = new ThreadLocal<IncrementalHash>(
                 () => IncrementalHash.CreateHMAC(HashAlgorithmName.SHA256, _key),
                 trackAllValues: true);
-            _builder = new PageMap.Builder(node => Store(ChunkId.Compute(_key, node.Span), node.Span, ChunkType.Tree));
+            IEnumerable<PageMap.BaseLeaf>? bases = null;
+            if (baseContent is { Blocks: > 0, PageMapRoot: { Length: > 0 } root })
+            {
+                _baseReader = new ChunkReader(repository);
+                bases = PageMap.Leaves(_baseReader, ChunkId.Parse(root), baseContent.PageMapDepth);
+            }
+
+            _builder = new PageMap.Builder(
+                node => Store(ChunkId.Compute(_key, node.Span), node.Span, ChunkType.Tree),
+                bases);
         }
 
         /// <summary>Bytes of content added so far.</summary>
@@ -199,6 +212,7 @@ internal static class BlockStore
 
             _hashers.Dispose();
             _digest.Dispose();
+            _baseReader?.Dispose();
         }
 
         private ChunkId Store(ChunkId id, ReadOnlySpan<byte> content, ChunkType type)

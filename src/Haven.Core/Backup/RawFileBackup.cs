@@ -51,6 +51,7 @@ internal static class RawFileBackup
             BlockSize,
             size,
             (first, _, blocks) => ReadFully(handle, blocks, first * BlockSize),
+            baseContent: null,
             request);
         return BlockStore.Commit(
             repository,

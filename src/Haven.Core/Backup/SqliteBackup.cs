@@ -40,7 +40,9 @@ public static class SqliteBackup
         using var source = SqliteSnapshotReader.OpenView(path);
         DateTime time = repository.Time.GetUtcNow().UtcDateTime;
         var sourceInfo = new SourceInfo("sqlite", path, Path.GetFileName(path));
-        var unchanged = UnchangedSince(repository, path, source.Evidence, request, head);
+        var previous = PreviousBackup(repository, path, head, out bool indexRebuilt);
+        var unchanged = previous is not null && !indexRebuilt && source.Evidence is { } now
+            && Vouches(previous, path, now, request) ? previous : null;
         if (unchanged is not null)
         {
             // The same content as that snapshot, proven without reading it: share its page map,
@@ -61,7 +63,11 @@ public static class SqliteBackup
         }
 
         source.ReadSize();
-        var content = StorePagesWhileReadingFacts(repository, writer, source, request);
+        // Leaves of the previous snapshot's page map, against which this one's may be stored as deltas.
+        var baseContent = previous?.Content is { Blocks: > 0 } before && before.BlockSize == source.PageSize
+            ? before
+            : null;
+        var content = StorePagesWhileReadingFacts(repository, writer, source, baseContent, request);
         source.EnsureStillConsistent();
         var sqlite = new SqliteInfo
         {
@@ -87,45 +93,32 @@ public static class SqliteBackup
     }
 
     /// <summary>
-    /// The previous snapshot of this database, if the files observed now prove that its content is
-    /// still exactly the database's (docs/design.md, "Unchanged databases"); else null. It is found
-    /// through the audit log, walking back from this backup's own start event: the nearest
-    /// completed backup of the same path. Anything unusual on the way (an index rebuilt since, a
-    /// damaged event or manifest, another host) means null, and the database is read in full.
+    /// The nearest completed backup of the same path before this one, found through the audit log by
+    /// walking back from this backup's own start event; null if none is found (or anything on the way
+    /// is damaged). <paramref name="indexRebuilt"/> tells whether the index was rebuilt since: chunks
+    /// that snapshot needs may then have been left out with a damaged pack, so its content may be
+    /// referred to only after reading (page-map deltas), never assumed (unchanged databases).
     /// </summary>
-    private static Manifest? UnchangedSince(
+    private static Manifest? PreviousBackup(
         LocalRepository repository,
         string path,
-        SourceEvidence? now,
-        BackupRequest request,
-        AuditHead head)
+        AuditHead head,
+        out bool indexRebuilt)
     {
         const int MaxEventsBack = 1000;
-        if (now is null)
-        {
-            return null;
-        }
-
+        indexRebuilt = false;
         try
         {
             for (long seq = head.Seq - 1; seq >= 1 && seq >= head.Seq - MaxEventsBack; seq--)
             {
                 var audited = repository.Audit.Read(seq).Event;
-                if (audited.Type == AuditEventTypes.IndexRebuilt)
+                indexRebuilt |= audited.Type == AuditEventTypes.IndexRebuilt;
+                if (audited.Type == AuditEventTypes.BackupCompleted
+                    && audited.Details.GetValueOrDefault("kind") == "sqlite"
+                    && audited.Details.GetValueOrDefault("source") == path)
                 {
-                    // Chunks the previous snapshot needs may have been left out of the index with a damaged pack.
-                    return null;
+                    return repository.ReadSnapshot(audited.Details.GetValueOrDefault("snapshot") ?? "");
                 }
-
-                if (audited.Type != AuditEventTypes.BackupCompleted
-                    || audited.Details.GetValueOrDefault("kind") != "sqlite"
-                    || audited.Details.GetValueOrDefault("source") != path)
-                {
-                    continue;
-                }
-
-                var previous = repository.ReadSnapshot(audited.Details.GetValueOrDefault("snapshot") ?? "");
-                return Vouches(previous, path, now, request) ? previous : null;
             }
         }
         catch (Exception e) when (e is IntegrityException or IOException)
@@ -137,7 +130,9 @@ public static class SqliteBackup
     }
 
     /// <summary>
-    /// True when <paramref name="previous"/> saw the same files in the same state as now, and its
+    /// True when <paramref name="previous"/> saw the same files in the same state as now (so that
+    /// this backup may share its content without reading a page; docs/design.md, "Unchanged
+    /// databases"), and its
     /// observation can be trusted: the main file had not changed for a while before it was made (so
     /// a later change cannot carry the same status time), it was made on this host (device and
     /// inode numbers mean nothing elsewhere), and its content was checked if this backup asks for it.
@@ -163,6 +158,7 @@ public static class SqliteBackup
         LocalRepository repository,
         PackWriter writer,
         SqliteSnapshotReader source,
+        ContentInfo? baseContent,
         BackupRequest request)
     {
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(request.CancellationToken);
@@ -192,6 +188,7 @@ public static class SqliteBackup
                 source.PageSize,
                 source.PageCount * source.PageSize,
                 (first, count, pages) => source.ReadPages(first + 1, count, pages),
+                baseContent,
                 request with { CancellationToken = stop.Token });
             facts.GetAwaiter().GetResult();
             return content;

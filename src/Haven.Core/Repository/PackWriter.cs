@@ -20,8 +20,8 @@ internal sealed class PackWriter : IDisposable
         Task<ArraySegment<byte>> Compressed,
         List<(ChunkId Id, ChunkType Type, int Offset, int Length)> Chunks)> _inFlight = new();
     private readonly int _maxInFlight = Math.Max(2, Environment.ProcessorCount);
-    private readonly MemoryStream _frame = new();
-    private readonly List<(ChunkId Id, ChunkType Type, int Offset, int Length)> _frameChunks = [];
+    private readonly FrameBuffer _pages = new();
+    private readonly FrameBuffer _nodes = new();
     private readonly List<PackEntry> _packEntries = [];
     private readonly HashSet<ChunkId> _pending = [];
     private bool _keepPacks;
@@ -58,12 +58,15 @@ internal sealed class PackWriter : IDisposable
             return;
         }
 
-        _frameChunks.Add((id, type, (int)_frame.Length, content.Length));
-        _frame.Write(content);
+        // Page-map nodes get frames of their own: a later backup reads the previous snapshot's
+        // leaves to store only what changed in them, and should not decompress pages to do so.
+        var frame = type == ChunkType.Tree ? _nodes : _pages;
+        frame.Chunks.Add((id, type, (int)frame.Bytes.Length, content.Length));
+        frame.Bytes.Write(content);
         ChunksAdded++;
-        if (_frame.Length >= _frameBytes)
+        if (frame.Bytes.Length >= _frameBytes)
         {
-            FlushFrame();
+            FlushFrame(frame);
         }
     }
 
@@ -74,7 +77,8 @@ internal sealed class PackWriter : IDisposable
     /// </summary>
     public void Flush()
     {
-        FlushFrame();
+        FlushFrame(_pages);
+        FlushFrame(_nodes);
         while (_inFlight.Count > 0)
         {
             WriteOldestFrame();
@@ -90,18 +94,18 @@ internal sealed class PackWriter : IDisposable
     /// compress while this thread reads and hashes pages. At most a few frames are in flight,
     /// which bounds memory; frames are written in the order they were filled.
     /// </summary>
-    private void FlushFrame()
+    private void FlushFrame(FrameBuffer frame)
     {
-        if (_frameChunks.Count == 0)
+        if (frame.Chunks.Count == 0)
         {
             return;
         }
 
-        byte[] plain = _frame.ToArray();
-        var chunks = new List<(ChunkId, ChunkType, int, int)>(_frameChunks);
+        byte[] plain = frame.Bytes.ToArray();
+        var chunks = new List<(ChunkId, ChunkType, int, int)>(frame.Chunks);
         _inFlight.Enqueue((Task.Run(() => Compression.Zstd.Compress(plain)), chunks));
-        _frameChunks.Clear();
-        _frame.SetLength(0);
+        frame.Chunks.Clear();
+        frame.Bytes.SetLength(0);
         while (_inFlight.Count > _maxInFlight)
         {
             WriteOldestFrame();
@@ -192,7 +196,8 @@ internal sealed class PackWriter : IDisposable
         }
 
         _inFlight.Clear();
-        _frame.Dispose();
+        _pages.Bytes.Dispose();
+        _nodes.Bytes.Dispose();
         if (!_keepPacks)
         {
             foreach (var (pack, _, _) in Finished)
@@ -202,5 +207,13 @@ internal sealed class PackWriter : IDisposable
 
             Finished.Clear();
         }
+    }
+
+    /// <summary>A frame being filled: its bytes and the chunks in it.</summary>
+    private sealed class FrameBuffer
+    {
+        public MemoryStream Bytes { get; } = new();
+
+        public List<(ChunkId Id, ChunkType Type, int Offset, int Length)> Chunks { get; } = [];
     }
 }
