@@ -142,7 +142,7 @@ internal static class Report
             var (seconds, added, rss) = Median(results, tool.Name, name);
             md.AppendLine(
                 inv,
-                $"| {tool.Name} | {seconds:F2} | " +
+                $"| {tool.Name.Replace("|", "\\|", StringComparison.Ordinal)} | {seconds:F2} | " +
                 $"{(name.StartsWith("restore", StringComparison.Ordinal) ? "-" : added.ToString("F2", inv))} | " +
                 $"{rss:F0} |");
         }
