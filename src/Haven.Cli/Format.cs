@@ -21,5 +21,9 @@ internal static class Format
             : string.Create(CultureInfo.InvariantCulture, $"{value:F1} {units[unit]}");
     }
 
+    /// <summary>"1 table", "2 tables": a count and its noun, plural unless one.</summary>
+    public static string Count(long count, string noun) =>
+        string.Create(CultureInfo.InvariantCulture, $"{count} {noun}{(count == 1 ? "" : "s")}");
+
     public static string Time(DateTime utc) => utc.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture);
 }

@@ -30,7 +30,7 @@ internal sealed class TerminalProgress(TextWriter error, string label, bool inte
                 string.Create(
                     CultureInfo.InvariantCulture,
                     $"\r{label} [{new string('#', filled)}{new string('.', 30 - filled)}] " +
-                    $"{fraction:P0} {value.Done}/{value.Total} {value.Stage}   "));
+                    $"{fraction:P0} {value.Done}/{value.Total} chunks   "));
             _drawn = true;
             return;
         }
@@ -42,7 +42,7 @@ internal sealed class TerminalProgress(TextWriter error, string label, bool inte
             error.WriteLine(
                 string.Create(
                     CultureInfo.InvariantCulture,
-                    $"{label}: {fraction:P0} ({value.Done}/{value.Total} {value.Stage})"));
+                    $"{label}: {fraction:P0} ({value.Done} of {value.Total} chunks)"));
         }
     }
 

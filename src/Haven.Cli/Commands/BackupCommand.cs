@@ -62,9 +62,10 @@ internal static class BackupCommand
             context.Out.WriteLine(
                 $"Snapshot of {manifest.Source.Path}: {manifest.Sqlite!.PageCount} pages of " +
                 $"{manifest.Sqlite.PageSize} bytes, {manifest.Sqlite.Tables.Values.Sum()} rows in " +
-                $"{manifest.Sqlite.Tables.Count} tables");
+                $"{Format.Count(manifest.Sqlite.Tables.Count, "table")}");
             context.Out.WriteLine(
-                $"Added {Format.Bytes(manifest.Stats.AddedBytes)} ({manifest.Stats.NewChunks} new chunks) in " +
+                $"Added {Format.Bytes(manifest.Stats.AddedBytes)} ({manifest.Stats.NewChunks} new chunks, " +
+                $"page-map nodes included) in " +
                 $"{manifest.Stats.DurationSeconds:F1} s; content SHA-256 {manifest.Content.Sha256}");
             context.Out.WriteLine(manifest.Id);
             return ExitCodes.Ok;
@@ -130,14 +131,15 @@ internal static class BackupCommand
             context.Out.WriteLine(
                 $"Snapshot of {manifest.Source.Path} (PostgreSQL {facts.ServerVersion}, " +
                 $"pg_dump {facts.DumpToolVersion}, " +
-                $"{facts.Encoding}): {facts.Tables.Values.Sum()} rows in {facts.Tables.Count} tables, " +
-                $"{facts.LargeObjects} large objects" +
+                $"{facts.Encoding}): {facts.Tables.Values.Sum()} rows in {Format.Count(facts.Tables.Count, "table")}, " +
+                $"{Format.Count(facts.LargeObjects, "large object")}" +
                 (facts.Globals is null ? ""
                     : facts.Globals.WithPasswords ? ", roles with passwords"
                     : ", roles without passwords"));
             context.Out.WriteLine(
                 $"Dump of {Format.Bytes(manifest.Content.Size)} in {manifest.Content.Blocks} chunks; added " +
-                $"{Format.Bytes(manifest.Stats.AddedBytes)} ({manifest.Stats.NewChunks} new chunks) in " +
+                $"{Format.Bytes(manifest.Stats.AddedBytes)} ({manifest.Stats.NewChunks} new chunks, " +
+                $"page-map nodes included) in " +
                 $"{manifest.Stats.DurationSeconds:F1} s");
             if (facts.Globals is { WithPasswords: false })
             {

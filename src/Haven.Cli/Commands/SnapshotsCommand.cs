@@ -60,7 +60,7 @@ internal static class SnapshotsCommand
                 $"{Format.Bytes(s.AddedBytes),10}  {s.SourcePath}{tags}  {Printable(s.Reason ?? "")}");
         }
 
-        output.WriteLine($"{snapshots.Count} snapshots");
+        output.WriteLine(Format.Count(snapshots.Count, "snapshot"));
     }
 
     /// <summary>

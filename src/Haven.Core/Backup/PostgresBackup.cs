@@ -142,6 +142,7 @@ public static class PostgresBackup
         PostgresTool pgDump)
     {
         var database = PostgresCatalog.Database(connection, serverMajor);
+        PostgresCatalog.ReadSequences(connection);
         var largeObjects = PostgresCatalog.LargeObjects(connection);
         return new PostgresInfo
         {

@@ -77,6 +77,12 @@ internal static class PostgresDrill
                 checks.Add($"scratch database '{scratch}' dropped");
             }
         }
+        catch (UsageException)
+        {
+            // The drill's settings are wrong (no such pg_restore, a refused login): nothing was
+            // restored or measured, so this is the operator's error to fix, not a failed drill.
+            throw;
+        }
         catch (HavenException e)
         {
             failures.Add(e.Message);

@@ -23,7 +23,11 @@ public static class ComplianceReportBuilder
         var events = ReadableEvents(repository);
         var inPeriod = events.Where(e => e.Time >= start).ToList();
         var sources = Sources(events, inPeriod, start, now, days);
-        var failed = inPeriod.Where(e => e.Type == AuditEventTypes.BackupFailed).Select(Ref).ToList();
+        var failed = inPeriod.Where(e => e.Type == AuditEventTypes.BackupFailed)
+            .Concat(Interrupted(repository, events).Where(e => e.Time >= start))
+            .OrderBy(e => e.Seq)
+            .Select(Ref)
+            .ToList();
         var slots = repository.KeySlots().Select(s => s.ToString()).ToList();
         var report = new ComplianceReport
         {
@@ -41,6 +45,47 @@ public static class ComplianceReportBuilder
             Claims = [],
         };
         return report with { Claims = Claims(repository, report, inPeriod, settings.Targets, now) };
+    }
+
+    /// <summary>
+    /// Backups that started and recorded no outcome: killed, or their machine stopped. Backups hold
+    /// the repository lock, so one is over when the next backup starts, or when nobody holds the
+    /// lock any more; the last one is still running only while the lock is held.
+    /// </summary>
+    private static IEnumerable<AuditEvent> Interrupted(LocalRepository repository, List<AuditEvent> events)
+    {
+        AuditEvent? open = null;
+        foreach (var e in events)
+        {
+            if (e.Type == AuditEventTypes.BackupStarted)
+            {
+                if (open is not null)
+                {
+                    yield return Marked(open);
+                }
+
+                open = e;
+            }
+            else if (e.Type is AuditEventTypes.BackupCompleted or AuditEventTypes.BackupFailed
+                && open is not null
+                && e.Details.GetValueOrDefault("source") == open.Details.GetValueOrDefault("source"))
+            {
+                open = null;
+            }
+        }
+
+        if (open is not null && !RepositoryLock.IsHeld(repository.LockPath, repository.Time))
+        {
+            yield return Marked(open);
+        }
+
+        static AuditEvent Marked(AuditEvent started) => started with
+        {
+            Details = new Dictionary<string, string>(started.Details)
+            {
+                ["outcome"] = "interrupted: started and never completed (killed, or the machine stopped)",
+            },
+        };
     }
 
     private static List<AuditEvent> ReadableEvents(LocalRepository repository)

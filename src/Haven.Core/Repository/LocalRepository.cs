@@ -131,6 +131,8 @@ public sealed partial class LocalRepository : IDisposable
     public static LocalRepository Open(string root, Secret secret, TimeProvider? time = null, ILogger? logger = null)
     {
         ArgumentNullException.ThrowIfNull(secret);
+        // A Haven process killed while pg_dump ran leaves its password file behind: any later one removes it.
+        Sources.Postgres.PostgresProcess.RemoveStaleFolders();
         root = Path.GetFullPath(root);
         var config = ReadConfig(root);
         var (slots, damaged) = ReadKeySlots(root);

@@ -60,6 +60,22 @@ public sealed class RepositoryLock : IDisposable
         throw Locked(ReadHolder(path), path);
     }
 
+    /// <summary>
+    /// True while a live writer holds the lock at <paramref name="path"/> (or one on another host,
+    /// whose liveness cannot be known here); false when there is no lock or it is stale.
+    /// </summary>
+    public static bool IsHeld(string path, TimeProvider time)
+    {
+        ArgumentNullException.ThrowIfNull(time);
+        if (!File.Exists(path))
+        {
+            return false;
+        }
+
+        var holder = ReadHolder(path);
+        return holder is null ? !IsAbandonedUnreadable(path, time) : !IsStale(holder);
+    }
+
     private static BusyException Locked(LockHolder? holder, string path) => new(
         holder is null
             ? $"The repository is locked (lock file '{path}')."

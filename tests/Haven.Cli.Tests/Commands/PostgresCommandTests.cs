@@ -28,7 +28,7 @@ public sealed class PostgresCommandTests
         var backup = haven.Run("backup", "postgres", "--reason", "nightly");
         Assert.True(backup.ExitCode == 0, backup.ToString());
         Assert.Matches("^[0-9a-f]{32}$", backup.LastLine);
-        Assert.Contains("5000 rows in 1 tables", backup.Out, StringComparison.Ordinal);
+        Assert.Contains("5000 rows in 1 table,", backup.Out, StringComparison.Ordinal);
 
         string target = Url(database.Related("copy"));
         var restored = haven.Run("restore", "latest", "--to-postgres", target);

@@ -77,6 +77,29 @@ public sealed class PostgresBadInputTests
     }
 
     [PostgresFact]
+    public void A_role_that_may_read_a_table_but_not_its_sequence_is_told_so_before_pg_dump_runs()
+    {
+        using var database = new PostgresDatabase();
+        string role = "haven_t_reader_" + Guid.NewGuid().ToString("N")[..8];
+        database.Execute($"CREATE ROLE {role} LOGIN PASSWORD 'reader-secret'; CREATE TABLE notes (id serial);" +
+            $"GRANT CONNECT ON DATABASE {database.Name} TO {role}; GRANT SELECT ON notes TO {role}");
+        try
+        {
+            var error = BackupFails(PostgresServer.For(database.Name, role, "reader-secret"));
+
+            Assert.IsType<UsageException>(error);
+            Assert.Contains($"Role '{role}' lacks a privilege", error.Message, StringComparison.Ordinal);
+            Assert.Contains("notes_id_seq", error.Message, StringComparison.Ordinal);
+            Assert.DoesNotContain("pg_dump", error.Message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            database.Dispose();
+            PostgresServer.Execute("postgres", $"DROP ROLE IF EXISTS {role}");
+        }
+    }
+
+    [PostgresFact]
     public void A_missing_pg_dump_is_named_with_the_folder_searched()
     {
         using var database = new PostgresDatabase();
@@ -184,6 +207,28 @@ public sealed class PostgresBadInputTests
         Assert.Contains(result.Checks, c => c.StartsWith("row counts of 2 tables", StringComparison.Ordinal));
         string scratch = Assert.Single(result.Checks, c => c.StartsWith("scratch database", StringComparison.Ordinal));
         Assert.StartsWith($"scratch database 'haven_drill_{manifest.Id[..8]}_", scratch, StringComparison.Ordinal);
+        Assert.Empty(PostgresServer.Column<string>(
+            "postgres",
+            $"SELECT datname FROM pg_database WHERE datname LIKE 'haven\\_drill\\_{manifest.Id[..8]}%'"));
+    }
+
+    [PostgresFact]
+    public void A_drill_whose_pg_restore_is_missing_is_a_usage_error_not_a_failed_drill()
+    {
+        using var folder = new TempFolder();
+        using var tools = new TempFolder();
+        using var repository = Fixtures.NewRepository(folder);
+        using var database = new PostgresDatabase();
+        PostgresBackupTests.CreateNotes(database, 100);
+        var manifest = PostgresBackup.Run(repository, new PostgresBackupOptions { Connection = database.Connection });
+
+        var error = Assert.Throws<UsageException>(() => DrillRunner.Run(repository, manifest, new DrillSettings
+        {
+            Postgres = PostgresServer.For("postgres"),
+            PostgresTools = tools.Path,
+        }));
+
+        Assert.Contains("pg_restore was not found", error.Message, StringComparison.Ordinal);
         Assert.Empty(PostgresServer.Column<string>(
             "postgres",
             $"SELECT datname FROM pg_database WHERE datname LIKE 'haven\\_drill\\_{manifest.Id[..8]}%'"));

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using Haven.Core.Audit;
 using Haven.Core.Backup;
 using Haven.Core.Check;
 using Haven.Core.Configuration;
@@ -75,6 +76,32 @@ public class ComplianceReportTests
         Assert.Equal(1, json.RootElement.GetProperty("failedBackups").GetArrayLength());
         Assert.True(json.RootElement.GetProperty("audit").GetProperty("intact").GetBoolean());
         Assert.True(report.AllSupported, string.Join("; ", report.Claims.Select(c => $"{c.Status}: {c.Finding}")));
+    }
+
+    [Fact]
+    public void A_backup_killed_before_its_outcome_is_reported_as_interrupted_once_nobody_holds_the_lock()
+    {
+        using var folder = new TempFolder();
+        string database = Fixtures.ClinicalDatabase(folder, 0.3);
+        using var repository = Fixtures.NewRepository(folder);
+        SqliteBackup.Run(repository, database);
+        // What a backup killed with -9 leaves in the log: its start, and nothing after it.
+        var killed = new Dictionary<string, string> { ["source"] = database, ["kind"] = "sqlite" };
+        var first = repository.Audit.Append(AuditEventTypes.BackupStarted, killed);
+        SqliteBackup.Run(repository, database);
+        var second = repository.Audit.Append(AuditEventTypes.BackupStarted, killed);
+
+        ComplianceReport Report() => ComplianceReportBuilder.Build(repository, new HavenSettings(), days: 7);
+
+        using (repository.Lock("backup clinic.db"))
+        {
+            // The last one may still be running while the lock is held by a live process.
+            var interrupted = Assert.Single(Report().FailedBackups);
+            Assert.Equal(first.Seq, interrupted.Seq);
+            Assert.Contains("interrupted", interrupted.Summary, StringComparison.Ordinal);
+        }
+
+        Assert.Equal([first.Seq, second.Seq], Report().FailedBackups.Select(f => f.Seq));
     }
 
     [Fact]

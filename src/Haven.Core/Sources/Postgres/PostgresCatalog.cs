@@ -101,6 +101,26 @@ internal static class PostgresCatalog
         return counts;
     }
 
+    /// <summary>
+    /// Reads every sequence pg_dump will read (its state is dumped with the data), so that a role
+    /// without SELECT on one fails here, in one sentence, before pg_dump starts.
+    /// </summary>
+    public static void ReadSequences(NpgsqlConnection connection)
+    {
+        var sequences = Rows(
+            connection,
+            "SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace " +
+            $"WHERE c.relkind = 'S' AND c.relpersistence <> 't' AND {UserSchemas} " +
+            "AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass " +
+            "AND d.objid = c.oid AND d.deptype = 'e') ORDER BY 1, 2");
+        foreach (var sequence in sequences)
+        {
+            Scalar(
+                connection,
+                $"SELECT last_value FROM {PostgresEndpoint.Quote(sequence[0])}.{PostgresEndpoint.Quote(sequence[1])}");
+        }
+    }
+
     /// <summary>The file node of every dumped table: it changes when a table is truncated or rewritten.</summary>
     public static Dictionary<string, long> FileNodes(NpgsqlConnection connection) => DumpedTables(connection);
 

@@ -208,8 +208,11 @@ internal sealed class PostgresProcess : IDisposable
         }
     }
 
-    /// <summary>Removes password folders left by a Haven process that was killed.</summary>
-    private static void RemoveStaleFolders()
+    /// <summary>
+    /// Removes password folders left by a Haven process that was killed (run by every Haven
+    /// process that opens a repository, and before every PostgreSQL tool starts).
+    /// </summary>
+    internal static void RemoveStaleFolders()
     {
         try
         {
