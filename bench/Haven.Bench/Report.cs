@@ -92,9 +92,16 @@ internal static class Report
         }
 
         Targets(md, results, latency, floorMiB);
-        md.AppendLine("![time and bytes added per case and tool](benchmarks.svg)");
+        md.AppendLine(inv, $"![time and bytes added per case and tool]({Path.GetFileName(options.Chart)})");
         md.AppendLine();
-        string notes = Path.Combine(AppContext.BaseDirectory, "notes.md");
+        // The reading of the numbers is written by hand for the size it describes: notes-SIZE.md,
+        // or notes.md for the default 1 GiB database.
+        string notes = Path.Combine(AppContext.BaseDirectory, $"notes-{options.SizeMiB}.md");
+        if (!File.Exists(notes) && options.SizeMiB == 1024)
+        {
+            notes = Path.Combine(AppContext.BaseDirectory, "notes.md");
+        }
+
         if (File.Exists(notes))
         {
             md.Append(File.ReadAllText(notes));
