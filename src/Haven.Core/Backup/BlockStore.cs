@@ -244,8 +244,7 @@ internal static class BlockStore
         PostgresInfo? postgres = null)
     {
         writer.Flush();
-        writer.KeepPacks();
-        long indexBytes = repository.WriteIndexFiles(writer.Finished).Bytes;
+        long indexBytes = writer.CommitIndex();
         var manifest = new Manifest
         {
             Id = LocalRepository.NewSnapshotId(),

@@ -5,23 +5,29 @@ namespace Haven.Core.Repository;
 
 /// <summary>
 /// The index in memory: chunk id to location, held compactly because it has one entry per stored
-/// page (262,144 for a 1 GiB database). Ids are kept whole (32 bytes) in one sorted array, and
-/// locations in a parallel array of 24-byte slots that name their pack by number; a lookup is a
-/// binary search. That is about 56 bytes per chunk, where a dictionary of location records took
-/// about 110. Chunks added after loading (by a backup's index file) go to a dictionary first and
-/// are merged into the sorted arrays when it holds as many as they do.
+/// page (2.1 million for an 8 GiB database). An entry is 28 bytes: the first 16 bytes of the id,
+/// the number of its frame in a table of frames (pack, offset, length; one per MiB of pages), and
+/// its place in that frame. Entries sit in 65,536 small sorted buckets chosen by the id's first
+/// two bytes, so that adding one moves a few dozen entries and no array ever grows as large as the
+/// index: memory stays about 32 bytes per chunk while a backup adds to it.
 /// </summary>
+/// <remarks>
+/// Two chunks whose ids share their first 16 bytes would be taken for one. Ids are keyed hashes, so
+/// that needs a 128-bit collision (about 10^-26 for 2.5 million chunks), and it would not pass
+/// unnoticed: every chunk read is checked against its full id.
+/// </remarks>
 internal sealed class ChunkIndex
 {
+    private const int BucketBits = 16;
     private readonly List<string> _packs = [];
     private readonly Dictionary<string, int> _packNumbers = new(StringComparer.Ordinal);
-    private readonly Dictionary<ChunkId, Slot> _recent = [];
-    private ChunkId[] _ids = [];
-    private Slot[] _slots = [];
-    private int _sorted;
+    private readonly Entry[]?[] _buckets = new Entry[1 << BucketBits][];
+    private readonly int[] _counts = new int[1 << BucketBits];
+    private Frame[] _frames = new Frame[64];
+    private int _frameCount;
 
     /// <summary>Number of distinct chunks indexed.</summary>
-    public int Count => _sorted + _recent.Count;
+    public int Count { get; private set; }
 
     /// <summary>
     /// Builds an index from every (pack, entries) list; when a chunk is listed in more than one
@@ -30,108 +36,89 @@ internal sealed class ChunkIndex
     public static ChunkIndex Build(IEnumerable<(string Pack, IReadOnlyList<PackEntry> Entries)> packs)
     {
         var index = new ChunkIndex();
-        var ids = new ChunkId[1024];
-        var slots = new Slot[ids.Length];
-        int count = 0;
         foreach (var (pack, entries) in packs)
         {
-            int number = index.PackNumber(pack);
-            if (count + entries.Count > ids.Length)
-            {
-                int capacity = Math.Max(ids.Length * 2, count + entries.Count);
-                Array.Resize(ref ids, capacity);
-                Array.Resize(ref slots, capacity);
-            }
-
-            foreach (var entry in entries)
-            {
-                ids[count] = entry.Id;
-                slots[count] = Slot.Of(number, entry);
-                count++;
-            }
+            index.Add(pack, entries);
         }
 
-        index.Replace(ids, slots, count);
         return index;
     }
 
-    /// <summary>
-    /// Adds the entries of packs just written (one index file's worth); a chunk already indexed
-    /// keeps its location. Many entries at once (a first backup adds one per page) are merged
-    /// straight into the sorted arrays, which then grow once, instead of passing through the
-    /// dictionary, which would briefly take more memory than the whole sorted index.
-    /// </summary>
-    public void Add(IReadOnlyList<(string Pack, IReadOnlyList<PackEntry> Entries)> packs)
+    /// <summary>Adds the entries of packs just written; a chunk already indexed keeps its location.</summary>
+    public void Add(IEnumerable<(string Pack, IReadOnlyList<PackEntry> Entries)> packs)
     {
-        int adding = packs.Sum(p => p.Entries.Count);
-        if (adding <= Math.Max(4096, _sorted / 4))
-        {
-            foreach (var (pack, entries) in packs)
-            {
-                Add(pack, entries);
-            }
-
-            return;
-        }
-
-        var (ids, slots, count) = Gather(adding);
         foreach (var (pack, entries) in packs)
         {
-            int number = PackNumber(pack);
-            foreach (var entry in entries)
-            {
-                // Chunks indexed before keep their location (Replace prefers lower pack numbers,
-                // and a pack seen first gets the lower number); the others are appended.
-                ids[count] = entry.Id;
-                slots[count] = Slot.Of(number, entry);
-                count++;
-            }
+            Add(pack, entries);
         }
-
-        Replace(ids, slots, count);
     }
 
-    /// <summary>Adds the entries of one pack just written; a chunk already indexed keeps its location.</summary>
+    /// <summary>Adds entries of one pack; a chunk already indexed keeps its location.</summary>
     public void Add(string pack, IReadOnlyList<PackEntry> entries)
     {
         int number = PackNumber(pack);
         foreach (var entry in entries)
         {
-            if (!ContainsKey(entry.Id))
-            {
-                _recent.Add(entry.Id, Slot.Of(number, entry));
-            }
-        }
-
-        // Merging re-sorts everything, so it waits until the recent chunks are as many as the sorted
-        // ones: a first backup merges about log2(chunks / 4096) times, not once per pack.
-        if (_recent.Count > Math.Max(4096, _sorted))
-        {
-            Merge();
+            Insert(Entry.Of(entry, FrameNumber(number, entry)));
         }
     }
 
     /// <summary>True when the chunk is indexed.</summary>
-    public bool ContainsKey(ChunkId id) => Find(id) >= 0 || _recent.ContainsKey(id);
+    public bool ContainsKey(ChunkId id) => Find(id, out _, out _);
 
     /// <summary>Finds where the chunk is stored.</summary>
     public bool TryGetValue(ChunkId id, out ChunkLocation location)
     {
-        int at = Find(id);
-        if (at >= 0)
+        if (!Find(id, out int bucket, out int at))
         {
-            location = _slots[at].ToLocation(_packs);
-            return true;
+            location = default;
+            return false;
         }
 
-        if (_recent.TryGetValue(id, out var slot))
+        var entry = _buckets[bucket]![at];
+        var frame = _frames[entry.Frame];
+        location = new ChunkLocation(
+            _packs[frame.Pack],
+            frame.Offset,
+            frame.Length,
+            entry.OffsetInFrame,
+            entry.Length,
+            entry.Type);
+        return true;
+    }
+
+    /// <summary>
+    /// Where the index stands now; <see cref="RollBack"/> returns it there. A backup marks the index
+    /// before adding the chunks it writes, so that they are found at once, and rolls back if it fails.
+    /// </summary>
+    public IndexMark Mark() => new(_packs.Count, _frameCount);
+
+    /// <summary>Forgets every chunk, frame and pack added since <paramref name="mark"/>.</summary>
+    public void RollBack(IndexMark mark)
+    {
+        for (int bucket = 0; bucket < _buckets.Length; bucket++)
         {
-            location = slot.ToLocation(_packs);
-            return true;
+            var entries = _buckets[bucket];
+            int count = _counts[bucket];
+            int kept = 0;
+            for (int i = 0; i < count; i++)
+            {
+                if (entries![i].Frame < mark.Frames)
+                {
+                    entries[kept++] = entries[i];
+                }
+            }
+
+            _counts[bucket] = kept;
+            Count -= count - kept;
         }
 
-        location = default;
-        return false;
+        _frameCount = mark.Frames;
+        for (int number = _packs.Count - 1; number >= mark.Packs; number--)
+        {
+            _packNumbers.Remove(_packs[number]);
+            _packs.RemoveAt(number);
+        }
     }
 
     private int PackNumber(string pack)
@@ -146,17 +133,45 @@ internal sealed class ChunkIndex
         return number;
     }
 
-    private int Find(ChunkId id)
+    /// <summary>
+    /// The number of the entry's frame. A pack's entries come frame by frame, so a frame is the
+    /// last one added or a new one (at worst a frame listed twice costs 16 bytes).
+    /// </summary>
+    private int FrameNumber(int pack, PackEntry entry)
     {
+        var frame = new Frame(pack, entry.FrameOffset, entry.FrameLength);
+        if (_frameCount > 0 && _frames[_frameCount - 1] == frame)
+        {
+            return _frameCount - 1;
+        }
+
+        if (_frameCount == _frames.Length)
+        {
+            Array.Resize(ref _frames, _frames.Length * 2);
+        }
+
+        _frames[_frameCount] = frame;
+        return _frameCount++;
+    }
+
+    private static int BucketOf(ulong a) => (int)(a >> (64 - BucketBits));
+
+    /// <summary>Finds the entry for the id's prefix: its bucket, and its place or where it would go.</summary>
+    private bool Find(ChunkId id, out int bucket, out int at)
+    {
+        bucket = BucketOf(id.A);
+        var entries = _buckets[bucket];
         int low = 0;
-        int high = _sorted - 1;
+        int high = _counts[bucket] - 1;
         while (low <= high)
         {
             int middle = low + ((high - low) >> 1);
-            int order = IdOrder.Compare(_ids[middle], id);
+            ref readonly var entry = ref entries![middle];
+            int order = entry.A != id.A ? entry.A.CompareTo(id.A) : entry.B.CompareTo(id.B);
             if (order == 0)
             {
-                return middle;
+                at = middle;
+                return true;
             }
 
             if (order < 0)
@@ -169,121 +184,64 @@ internal sealed class ChunkIndex
             }
         }
 
-        return -1;
+        at = low;
+        return false;
     }
 
-    private void Merge()
+    private void Insert(Entry entry)
     {
-        var (ids, slots, count) = Gather(0);
-        Replace(ids, slots, count);
-    }
-
-    /// <summary>
-    /// Copies the sorted and the recent entries into new arrays with room for <paramref name="extra"/>
-    /// more, to be sorted again by <see cref="Replace"/>; the recent dictionary is emptied.
-    /// </summary>
-    private (ChunkId[] Ids, Slot[] Slots, int Count) Gather(int extra)
-    {
-        var ids = new ChunkId[_sorted + _recent.Count + extra];
-        var slots = new Slot[ids.Length];
-        Array.Copy(_ids, ids, _sorted);
-        Array.Copy(_slots, slots, _sorted);
-        int count = _sorted;
-        foreach (var (id, slot) in _recent)
+        if (Find(new ChunkId(entry.A, entry.B, 0, 0), out int bucket, out int at))
         {
-            ids[count] = id;
-            slots[count] = slot;
-            count++;
+            return;
         }
 
-        _recent.Clear();
-        return (ids, slots, count);
-    }
-
-    /// <summary>
-    /// Sorts the first <paramref name="count"/> entries by id, drops repeated ids, and keeps them
-    /// as the sorted arrays (copied to their exact size when more than a fifth would be unused).
-    /// </summary>
-    private void Replace(ChunkId[] ids, Slot[] slots, int count)
-    {
-        ids.AsSpan(0, count).Sort(slots.AsSpan(0, count), default(IdOrder));
-        int kept = 0;
-        for (int i = 0; i < count; i++)
+        int count = _counts[bucket];
+        var entries = _buckets[bucket];
+        if (entries is null || count == entries.Length)
         {
-            if (kept > 0 && ids[i] == ids[kept - 1])
-            {
-                // As before the index was compact: the copy in the pack listed first is the one used.
-                if (slots[i].Pack < slots[kept - 1].Pack)
-                {
-                    slots[kept - 1] = slots[i];
-                }
-
-                continue;
-            }
-
-            ids[kept] = ids[i];
-            slots[kept] = slots[i];
-            kept++;
+            // Grow by a quarter: buckets stay about 90% full, and each is small to copy.
+            var grown = new Entry[Math.Max(4, count + (count >> 2) + 1)];
+            entries?.AsSpan(0, count).CopyTo(grown);
+            _buckets[bucket] = entries = grown;
         }
 
-        if (kept < ids.Length - (ids.Length / 5))
-        {
-            ids = ids[..kept];
-            slots = slots[..kept];
-        }
-
-        _ids = ids;
-        _slots = slots;
-        _sorted = kept;
+        entries.AsSpan(at, count - at).CopyTo(entries.AsSpan(at + 1));
+        entries[at] = entry;
+        _counts[bucket] = count + 1;
+        Count++;
     }
 
-    /// <summary>Orders ids by their bytes (big-endian words), as a sorted array needs.</summary>
-    private readonly struct IdOrder : IComparer<ChunkId>
-    {
-        public static int Compare(ChunkId x, ChunkId y)
-        {
-            int order = x.A.CompareTo(y.A);
-            if (order != 0)
-            {
-                return order;
-            }
-
-            order = x.B.CompareTo(y.B);
-            return order != 0 ? order : x.C != y.C ? x.C.CompareTo(y.C) : x.D.CompareTo(y.D);
-        }
-
-        int IComparer<ChunkId>.Compare(ChunkId x, ChunkId y) => Compare(x, y);
-    }
-
-    /// <summary>A location with its pack as a number into the pack list: 24 bytes.</summary>
+    /// <summary>A frame of a pack, numbered by its place in the frame table.</summary>
     [StructLayout(LayoutKind.Sequential, Pack = 4)]
-    private readonly record struct Slot(
-        int Pack, long FrameOffset, int FrameLength, int OffsetInFrame, int Length)
+    private readonly record struct Frame(int Pack, long Offset, int Length);
+
+    /// <summary>One chunk: the first 16 bytes of its id, its frame, its place in the frame: 28 bytes.</summary>
+    [StructLayout(LayoutKind.Sequential, Pack = 4)]
+    private readonly record struct Entry(ulong A, ulong B, int Frame, int OffsetInFrame, int LengthAndType)
     {
-        // The chunk type rides in the top bits of Length: a chunk is at most a page (64 KiB).
+        // The chunk type rides in the top bits of the length: a chunk is at most 16 MiB.
         private const int TypeShift = 24;
 
-        public static Slot Of(int pack, PackEntry entry)
+        public int Length => LengthAndType & ((1 << TypeShift) - 1);
+
+        public ChunkType Type => (ChunkType)(LengthAndType >> TypeShift);
+
+        public static Entry Of(PackEntry entry, int frame)
         {
             if (entry.Length is < 0 or >= 1 << TypeShift || (byte)entry.Type >= 1 << (31 - TypeShift))
             {
                 throw new IntegrityException($"The index lists chunk {entry.Id} with an impossible length or type.");
             }
 
-            return new Slot(
-                pack,
-                entry.FrameOffset,
-                entry.FrameLength,
+            return new Entry(
+                entry.Id.A,
+                entry.Id.B,
+                frame,
                 entry.OffsetInFrame,
                 entry.Length | ((int)entry.Type << TypeShift));
         }
-
-        public ChunkLocation ToLocation(List<string> packs) => new(
-            packs[Pack],
-            FrameOffset,
-            FrameLength,
-            OffsetInFrame,
-            Length & ((1 << TypeShift) - 1),
-            (ChunkType)(Length >> TypeShift));
     }
 }
+
+/// <summary>A point in an index's growth, to roll back to (see <see cref="ChunkIndex.Mark"/>).</summary>
+internal readonly record struct IndexMark(int Packs, int Frames);

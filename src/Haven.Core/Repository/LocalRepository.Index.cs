@@ -79,49 +79,72 @@ public sealed partial class LocalRepository
     }
 
     /// <summary>Packs listed per index file: about 64 MiB of packs and 1 MiB of index each.</summary>
-    private const int PacksPerIndexFile = 4;
+    internal const int PacksPerIndexFile = 4;
 
     /// <summary>
-    /// Writes index files for packs just written, a few packs to a file, and adds them to the
-    /// loaded index. Small files keep a large backup's last step small in memory: one file for
-    /// the 64 packs of a first backup of 1 GiB would be encoded, compressed and sealed as three
-    /// copies of about 15 MiB each.
+    /// Writes index files for packs (a few packs to a file) and adds them to the loaded index: the
+    /// rebuild's way. A backup stages its index files as its packs complete instead (see
+    /// <see cref="StageIndexFile"/>).
     /// </summary>
     internal (long Bytes, IReadOnlyList<string> Names) WriteIndexFiles(
         IReadOnlyList<(string Pack, long Size, List<PackEntry> Entries)> packs)
     {
         long bytes = 0;
         var names = new List<string>();
-        if (packs.Count == 0)
-        {
-            // Nothing new (an unchanged database): not even a reason to load the index.
-            return (bytes, names);
-        }
-
         foreach (var group in packs.Chunk(PacksPerIndexFile))
         {
-            string name = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
-            bytes += WriteObject(IndexDirectory, IndexType, name, EncodeIndexFile(group));
-            names.Add(name);
+            var staged = StageIndexFile(group);
+            CommitIndexFile(staged);
+            bytes += staged.Bytes;
+            names.Add(staged.Name);
         }
 
-        var index = _index ??= LoadIndex();
-        foreach (var (pack, size, _) in packs)
-        {
-            IndexedPackSizes[pack] = size;
-        }
-
-        index.Add(packs.Select(p => (p.Pack, (IReadOnlyList<PackEntry>)p.Entries)).ToList());
+        Index.Add(packs.Select(p => (p.Pack, (IReadOnlyList<PackEntry>)p.Entries)));
         return (bytes, names);
     }
 
-    private static byte[] EncodeIndexFile((string Pack, long Size, List<PackEntry> Entries)[] packs)
+    /// <summary>
+    /// Writes the index file for <paramref name="packs"/> under a temporary name, fsynced, so that
+    /// committing it later is one rename; until then no reader sees it. Small files keep memory
+    /// small: a backup stages one as every few packs complete and then drops their entries.
+    /// </summary>
+    internal StagedIndexFile StageIndexFile(IReadOnlyList<(string Pack, long Size, List<PackEntry> Entries)> packs)
+    {
+        string name = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
+        byte[] sealedObject = Cipher.Seal(IndexType, name, Compression.Zstd.Compress(EncodeIndexFile(packs)));
+        string temp = AtomicFile.CreateTempPath(TempDirectory, "index");
+        try
+        {
+            using var stream = AtomicFile.OpenNew(temp);
+            stream.Write(sealedObject);
+            stream.Flush(flushToDisk: true);
+        }
+        catch
+        {
+            AtomicFile.TryDelete(temp);
+            throw;
+        }
+
+        return new StagedIndexFile(name, temp, sealedObject.Length, [.. packs.Select(p => (p.Pack, p.Size))]);
+    }
+
+    /// <summary>Renames a staged index file into place: its packs are indexed from now on.</summary>
+    internal void CommitIndexFile(StagedIndexFile staged)
+    {
+        AtomicFile.Commit(staged.TempPath, Path.Combine(IndexDirectory, staged.Name));
+        foreach (var (pack, size) in staged.Packs)
+        {
+            IndexedPackSizes[pack] = size;
+        }
+    }
+
+    private static byte[] EncodeIndexFile(IReadOnlyList<(string Pack, long Size, List<PackEntry> Entries)> packs)
     {
         long bytes = sizeof(int) + packs.Sum(
             p => ChunkId.Bytes + sizeof(long) + sizeof(int) + ((long)p.Entries.Count * PackEntry.EncodedBytes));
         byte[] content = new byte[bytes];
         using var writer = new BinaryWriter(new MemoryStream(content));
-        writer.Write(packs.Length);
+        writer.Write(packs.Count);
         foreach (var (pack, size, entries) in packs)
         {
             writer.Write(Convert.FromHexString(pack));
@@ -205,3 +228,7 @@ public sealed partial class LocalRepository
                 .Order(StringComparer.Ordinal)!
             : [];
 }
+
+/// <summary>An index file written under a temporary name, waiting to be renamed into place.</summary>
+internal sealed record StagedIndexFile(
+    string Name, string TempPath, long Bytes, IReadOnlyList<(string Pack, long Size)> Packs);

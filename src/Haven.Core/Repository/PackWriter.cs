@@ -8,7 +8,10 @@ namespace Haven.Core.Repository;
 /// <summary>
 /// Gathers new chunks into frames (compressed together, since neighbouring pages compress far better
 /// as a group than one at a time) and frames into packs. A pack is written under a temporary name
-/// and renamed into place only when complete; its entries reach an index file later.
+/// and renamed into place only when complete. Every few packs, their index file is staged (written
+/// under a temporary name) and their entries dropped; <see cref="CommitIndex"/> renames the staged
+/// files into place. Chunks join the loaded index as their frames are written, so that the backup
+/// finds them there, and leave it again if the backup fails: memory holds each id once.
 /// </summary>
 internal sealed class PackWriter : IDisposable
 {
@@ -23,7 +26,11 @@ internal sealed class PackWriter : IDisposable
     private readonly FrameBuffer _pages = new();
     private readonly FrameBuffer _nodes = new();
     private readonly List<PackEntry> _packEntries = [];
-    private readonly HashSet<ChunkId> _pending = [];
+    private readonly HashSet<ChunkId> _unwritten = [];
+    private readonly List<(string Pack, long Size)> _finished = [];
+    private readonly List<(string Pack, long Size, List<PackEntry> Entries)> _unstaged = [];
+    private readonly List<StagedIndexFile> _staged = [];
+    private IndexMark? _indexMark;
     private bool _keepPacks;
     private FileStream? _packStream;
     private string? _packTemp;
@@ -41,19 +48,19 @@ internal sealed class PackWriter : IDisposable
         _packBytes = packBytes;
     }
 
-    /// <summary>Packs written completely (renamed into place) and their entries, for the index file.</summary>
-    public List<(string Pack, long Size, List<PackEntry> Entries)> Finished { get; } = [];
-
     /// <summary>Stored bytes written so far (after compression and encryption).</summary>
     public long BytesWritten { get; private set; }
 
     /// <summary>Chunks added so far.</summary>
     public long ChunksAdded { get; private set; }
 
-    /// <summary>Adds a chunk the repository does not hold yet.</summary>
+    /// <summary>
+    /// Adds a chunk the repository's index does not list (chunks this writer has already written
+    /// are listed there; those still in a frame being filled or compressed are skipped here).
+    /// </summary>
     public void Add(ChunkId id, ChunkType type, ReadOnlySpan<byte> content)
     {
-        if (!_pending.Add(id))
+        if (!_unwritten.Add(id))
         {
             return;
         }
@@ -71,9 +78,8 @@ internal sealed class PackWriter : IDisposable
     }
 
     /// <summary>
-    /// Writes any partial frame and completes the current pack: the last step of a snapshot. The
-    /// set of ids written is then dropped (one entry per new page, about 12 MiB after a first
-    /// backup of 1 GiB), since the index file written next needs that memory more.
+    /// Writes any partial frame, completes the current pack and stages the last index file: the
+    /// last step of a snapshot before <see cref="CommitIndex"/>.
     /// </summary>
     public void Flush()
     {
@@ -85,8 +91,36 @@ internal sealed class PackWriter : IDisposable
         }
 
         FinishPack();
-        _pending.Clear();
-        _pending.TrimExcess();
+        StageIndexFile();
+    }
+
+    /// <summary>
+    /// Makes the packs written durable parts of the repository: from here on they are kept whatever
+    /// happens, and their staged index files are renamed into place. Returns the index files' bytes.
+    /// If a rename fails, the chunks of this writer leave the loaded index again (some may then be
+    /// stored twice later, never referred to unindexed).
+    /// </summary>
+    public long CommitIndex()
+    {
+        _keepPacks = true;
+        try
+        {
+            long bytes = 0;
+            while (_staged.Count > 0)
+            {
+                _repository.CommitIndexFile(_staged[0]);
+                bytes += _staged[0].Bytes;
+                _staged.RemoveAt(0);
+            }
+
+            _indexMark = null;
+            return bytes;
+        }
+        catch
+        {
+            RollBackIndex();
+            throw;
+        }
     }
 
     /// <summary>
@@ -121,11 +155,15 @@ internal sealed class PackWriter : IDisposable
         byte[] sealedFrame = _cipher.Seal(PackFormat.FrameType, PackFormat.FrameName(_packId!, offset), compressed);
         _packStream.Write(sealedFrame);
         BytesWritten += sealedFrame.Length;
+        int first = _packEntries.Count;
         foreach (var chunk in chunks)
         {
             _packEntries.Add(
                 new PackEntry(chunk.Id, chunk.Type, offset, sealedFrame.Length, chunk.Offset, chunk.Length));
+            _unwritten.Remove(chunk.Id);
         }
+
+        _repository.Index.Add(_packId!, _packEntries[first..]);
 
         if (_packStream.Position >= _packBytes)
         {
@@ -140,6 +178,7 @@ internal sealed class PackWriter : IDisposable
             return;
         }
 
+        _indexMark ??= _repository.Index.Mark();
         _packId = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
         _packTemp = AtomicFile.CreateTempPath(_repository.TempDirectory, "pack");
         _packStream = AtomicFile.OpenNew(_packTemp);
@@ -164,21 +203,39 @@ internal sealed class PackWriter : IDisposable
         _packStream = null;
 
         AtomicFile.Commit(_packTemp!, _repository.PackPath(_packId!));
-        Finished.Add((_packId!, size, [.. _packEntries]));
+        _finished.Add((_packId!, size));
+        _unstaged.Add((_packId!, size, [.. _packEntries]));
         _packEntries.Clear();
         _packTemp = null;
         _packId = null;
+        if (_unstaged.Count == LocalRepository.PacksPerIndexFile)
+        {
+            StageIndexFile();
+        }
+    }
+
+    private void StageIndexFile()
+    {
+        if (_unstaged.Count > 0)
+        {
+            _staged.Add(_repository.StageIndexFile(_unstaged));
+            _unstaged.Clear();
+        }
+    }
+
+    private void RollBackIndex()
+    {
+        if (_indexMark is { } mark)
+        {
+            _repository.Index.RollBack(mark);
+            _indexMark = null;
+        }
     }
 
     /// <summary>
-    /// Called just before the index files naming <see cref="Finished"/> are written: from then on
-    /// the packs are kept whatever happens. Until then, <see cref="Dispose"/> deletes them.
-    /// </summary>
-    public void KeepPacks() => _keepPacks = true;
-
-    /// <summary>
-    /// Abandons an unfinished pack (its temporary file is removed) and, unless <see cref="KeepPacks"/>
-    /// was called, the packs this writer completed: no index names them and no snapshot needs them,
+    /// Abandons an unfinished pack (its temporary file is removed), index files staged and not
+    /// committed, and, unless <see cref="CommitIndex"/> was called, the packs this writer completed
+    /// and their chunks in the loaded index: no index file names them and no snapshot needs them,
     /// so a backup that fails leaves the repository as it found it.
     /// </summary>
     public void Dispose()
@@ -198,14 +255,21 @@ internal sealed class PackWriter : IDisposable
         _inFlight.Clear();
         _pages.Bytes.Dispose();
         _nodes.Bytes.Dispose();
+        foreach (var staged in _staged)
+        {
+            AtomicFile.TryDelete(staged.TempPath);
+        }
+
+        _staged.Clear();
+        RollBackIndex();
         if (!_keepPacks)
         {
-            foreach (var (pack, _, _) in Finished)
+            foreach (var (pack, _) in _finished)
             {
                 AtomicFile.TryDelete(_repository.PackPath(pack));
             }
 
-            Finished.Clear();
+            _finished.Clear();
         }
     }
 

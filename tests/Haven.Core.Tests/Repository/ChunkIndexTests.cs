@@ -26,26 +26,55 @@ public class ChunkIndexTests
     }
 
     [Fact]
-    public void A_chunk_listed_twice_is_indexed_once_and_added_chunks_are_found_before_and_after_merging()
+    public void A_chunk_listed_twice_is_indexed_once_at_its_first_location()
     {
         var entries = Entries(100, seed: 4);
         var index = ChunkIndex.Build([("pack-a", entries), ("pack-b", entries.Take(10).ToList())]);
         Assert.Equal(100, index.Count);
 
-        // More than 4096 new chunks in one pack makes the index merge them into its sorted arrays.
-        var added = Entries(5000, seed: 5);
+        // Enough chunks that many of the 65,536 buckets grow several times.
+        var added = Entries(300_000, seed: 5);
         index.Add("pack-c", added.Take(10).ToList());
-        Assert.True(index.TryGetValue(added[3].Id, out var early));
-        Assert.Equal("pack-c", early.Pack);
-
         index.Add("pack-d", [.. added, .. entries]);
-        Assert.Equal(5100, index.Count);
+        Assert.Equal(300_100, index.Count);
         Assert.True(index.TryGetValue(added[3].Id, out var kept));
-        Assert.Equal("pack-c", kept.Pack);
-        Assert.True(index.TryGetValue(added[4999].Id, out var late));
-        Assert.Equal(added[4999].In("pack-d"), late);
+        Assert.Equal(added[3].In("pack-c"), kept);
+        foreach (var entry in added.Skip(10))
+        {
+            Assert.True(index.TryGetValue(entry.Id, out var late));
+            Assert.Equal(entry.In("pack-d"), late);
+        }
+
         Assert.True(index.TryGetValue(entries[0].Id, out var original));
         Assert.Equal("pack-a", original.Pack);
+    }
+
+    [Fact]
+    public void Rolling_back_forgets_exactly_the_chunks_frames_and_packs_added_after_the_mark()
+    {
+        var before = Entries(2000, seed: 6);
+        var index = ChunkIndex.Build([("pack-a", before)]);
+        var mark = index.Mark();
+        var after = Entries(3000, seed: 7);
+        index.Add("pack-b", after);
+        // A chunk listed again after the mark keeps its earlier location and survives the rollback.
+        index.Add("pack-c", [before[5]]);
+        Assert.Equal(5000, index.Count);
+
+        index.RollBack(mark);
+
+        Assert.Equal(2000, index.Count);
+        Assert.All(after, entry => Assert.False(index.ContainsKey(entry.Id)));
+        foreach (var entry in before)
+        {
+            Assert.True(index.TryGetValue(entry.Id, out var location));
+            Assert.Equal(entry.In("pack-a"), location);
+        }
+
+        // Numbers freed by the rollback are reused without confusion.
+        index.Add("pack-d", after.Take(100).ToList());
+        Assert.True(index.TryGetValue(after[99].Id, out var reused));
+        Assert.Equal(after[99].In("pack-d"), reused);
     }
 
     private static List<PackEntry> Entries(int count, int seed)
