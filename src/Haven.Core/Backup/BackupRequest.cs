@@ -24,9 +24,10 @@ public sealed record BackupRequest
     /// <summary>
     /// How long before the previous snapshot observed it the database file must have last changed
     /// for that snapshot to vouch for an unchanged database (see docs/design.md, "Unchanged
-    /// databases"): more than the coarsest file-time granularity. Tests shorten it.
+    /// databases"): more than the file system's time granularity. Null (the default) picks it from
+    /// the recorded status-change time (<see cref="SqliteBackup.QuietPeriod"/>). Tests set it.
     /// </summary>
-    internal TimeSpan QuietBeforeObservation { get; init; } = TimeSpan.FromSeconds(2);
+    internal TimeSpan? QuietBeforeObservation { get; init; }
 }
 
 /// <summary>Why a snapshot was taken.</summary>

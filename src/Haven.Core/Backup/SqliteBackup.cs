@@ -144,7 +144,18 @@ public static class SqliteBackup
         && previous.Sqlite?.Evidence is { } before
         && before.SameFiles(now)
         && (before.Checked || !request.CheckSource)
-        && UnixNanoseconds(before.ObservedAt) - before.ChangedNs > request.QuietBeforeObservation.Ticks * 100;
+        && UnixNanoseconds(before.ObservedAt) - before.ChangedNs
+            > (request.QuietBeforeObservation ?? QuietPeriod(before.ChangedNs)).Ticks * 100;
+
+    /// <summary>
+    /// How long a file must have been left alone before an observation of it can vouch for it,
+    /// given its status-change time in nanoseconds. A time with digits below the millisecond comes
+    /// from a file system that keeps times to the nanosecond, taken from the kernel's clock tick (at
+    /// most 10 ms): a quarter of a second is ample there, and lets the backup that follows a change
+    /// vouch for the next. Anything else may come from a file system counting whole seconds (or two): 2 s.
+    /// </summary>
+    internal static TimeSpan QuietPeriod(long changedNs) =>
+        changedNs % 1_000_000 != 0 ? TimeSpan.FromMilliseconds(250) : TimeSpan.FromSeconds(2);
 
     private static long UnixNanoseconds(DateTime utc) => (utc - DateTime.UnixEpoch).Ticks * 100;
 

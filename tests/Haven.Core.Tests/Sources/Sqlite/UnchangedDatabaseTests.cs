@@ -126,6 +126,36 @@ public class UnchangedDatabaseTests
         Assert.Equal(after.Content.Blocks, after.Stats.PagesRead);
     }
 
+    [Theory]
+    [InlineData(1_733_000_000_123_456_789L, 250)]
+    [InlineData(1_733_000_000_000_000_001L, 250)]
+    [InlineData(1_733_000_000_000_000_000L, 2000)]
+    [InlineData(1_733_000_000_123_000_000L, 2000)]
+    public void The_quiet_period_is_short_only_for_times_kept_below_the_millisecond(long changedNs, int milliseconds)
+    {
+        Assert.Equal(TimeSpan.FromMilliseconds(milliseconds), SqliteBackup.QuietPeriod(changedNs));
+    }
+
+    [Fact]
+    public void A_backup_that_observed_the_file_after_its_quiet_period_vouches_for_the_next()
+    {
+        using var folder = new TempFolder();
+        string database = Fixtures.ClinicalDatabase(folder, 1);
+        using var repository = Fixtures.NewRepository(folder);
+        // Longer than the quarter second of file systems with nanosecond times (this machine's
+        // temporary folder), shorter than the 2 s of those with whole seconds.
+        Thread.Sleep(TimeSpan.FromSeconds(0.4));
+        var first = SqliteBackup.Run(repository, database);
+        var evidence = first.Sqlite!.Evidence!;
+        long quietNs = SqliteBackup.QuietPeriod(evidence.ChangedNs).Ticks * 100;
+        long sinceChangeNs = ((evidence.ObservedAt - DateTime.UnixEpoch).Ticks * 100) - evidence.ChangedNs;
+
+        var second = SqliteBackup.Run(repository, database);
+
+        Assert.True(sinceChangeNs >= 400_000_000, $"observed {sinceChangeNs} ns after the change");
+        Assert.Equal(sinceChangeNs > quietNs ? 0 : second.Content.Blocks, second.Stats.PagesRead);
+    }
+
     [Fact]
     public void Backups_while_another_process_commits_never_reuse_stale_content()
     {
