@@ -107,6 +107,7 @@ internal static class Report
             md.Append(File.ReadAllText(notes));
         }
 
+        Directory.CreateDirectory(Path.GetDirectoryName(options.Output)!);
         File.WriteAllText(options.Output, md.ToString());
         File.WriteAllText(options.Chart, Svg(tools, results));
     }

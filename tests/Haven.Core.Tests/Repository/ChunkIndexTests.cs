@@ -77,6 +77,34 @@ public class ChunkIndexTests
         Assert.Equal(after[99].In("pack-d"), reused);
     }
 
+    [Fact]
+    public void Ids_that_differ_in_any_one_of_their_first_14_bytes_are_different_chunks()
+    {
+        byte[] bytes = new byte[ChunkId.Bytes];
+        new Random(8).NextBytes(bytes);
+        var entries = new List<PackEntry>();
+        for (int position = 0; position < 14; position++)
+        {
+            foreach (byte bit in new byte[] { 0x01, 0x80 })
+            {
+                byte[] changed = (byte[])bytes.Clone();
+                changed[position] ^= bit;
+                entries.Add(new PackEntry(ChunkId.Read(changed), ChunkType.Page, 0, 100, entries.Count, 1));
+            }
+        }
+
+        var index = ChunkIndex.Build([("pack-a", [new PackEntry(ChunkId.Read(bytes), ChunkType.Page, 0, 100, 99, 1)])]);
+        Assert.All(entries, entry => Assert.False(index.ContainsKey(entry.Id)));
+        index.Add("pack-a", entries);
+
+        Assert.Equal(entries.Count + 1, index.Count);
+        Assert.All(entries, entry =>
+        {
+            Assert.True(index.TryGetValue(entry.Id, out var location));
+            Assert.Equal(entry.OffsetInFrame, location.OffsetInFrame);
+        });
+    }
+
     private static List<PackEntry> Entries(int count, int seed)
     {
         var random = new Random(seed);
