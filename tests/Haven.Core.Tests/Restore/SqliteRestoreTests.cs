@@ -102,6 +102,27 @@ public class SqliteRestoreTests
     }
 
     [Fact]
+    public void A_restored_copy_whose_row_counts_differ_from_the_manifest_is_refused_naming_the_table()
+    {
+        using var folder = new TempFolder();
+        string database = Fixtures.ClinicalDatabase(folder, 1);
+        using var repository = Fixtures.NewRepository(folder);
+        var snapshot = SqliteBackup.Run(repository, database);
+        SqliteRestore.Run(repository, snapshot, folder.File("restored.db"));
+        var tables = new Dictionary<string, long>(snapshot.Sqlite!.Tables);
+        string table = tables.Keys.Order(StringComparer.Ordinal).Last();
+        tables[table] += 1;
+        var claimingMore = snapshot with { Sqlite = snapshot.Sqlite with { Tables = tables } };
+
+        var passed = SqliteRestore.VerifyDatabase(folder.File("restored.db"), snapshot, full: false);
+        var error = Assert.Throws<IntegrityException>(
+            () => SqliteRestore.VerifyDatabase(folder.File("restored.db"), claimingMore, full: false));
+
+        Assert.Contains("PRAGMA quick_check: ok", passed);
+        Assert.Contains($"rows in table '{table}', the manifest says {tables[table]}", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Snapshot_ids_resolve_by_unique_prefix_or_latest_and_refuse_unknown_or_short_ones()
     {
         using var folder = new TempFolder();
