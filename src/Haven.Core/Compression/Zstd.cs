@@ -36,19 +36,33 @@ internal static partial class Zstd
 
     /// <summary>
     /// Compresses <paramref name="source"/> into a new array, of which the returned segment is the
-    /// frame (with libzstd the array has room for the worst case, and is not copied to fit: for a
-    /// large object such as an index file, that copy would be the largest allocation of a backup).
+    /// frame (the array has room for the worst case, and is not copied to fit: for a large object
+    /// such as an index file, that copy would be the largest allocation of a backup).
     /// </summary>
     public static ArraySegment<byte> Compress(ReadOnlySpan<byte> source)
+    {
+        byte[] destination = new byte[CompressBound(source.Length)];
+        return new ArraySegment<byte>(destination, 0, Compress(source, destination));
+    }
+
+    /// <summary>The most bytes <paramref name="length"/> bytes can take once compressed.</summary>
+    public static int CompressBound(int length) =>
+        Native ? (int)ZSTD_compressBound((nuint)length) : Compressor.GetCompressBound(length);
+
+    /// <summary>
+    /// Compresses <paramref name="source"/> into <paramref name="destination"/>, which has room for
+    /// <see cref="CompressBound"/> bytes, and returns the frame's length: a backup reuses a few such
+    /// buffers rather than allocating new ones for each MiB it compresses.
+    /// </summary>
+    public static int Compress(ReadOnlySpan<byte> source, Span<byte> destination)
     {
         if (!Native)
         {
             managedCompressor ??= new Compressor(Level);
-            return managedCompressor.Wrap(source).ToArray();
+            return managedCompressor.Wrap(source, destination);
         }
 
         nativeContext ??= new NativeContext();
-        byte[] destination = new byte[(int)ZSTD_compressBound((nuint)source.Length)];
         nuint written = ZSTD_compressCCtx(
             nativeContext.Compression,
             destination,
@@ -61,7 +75,7 @@ internal static partial class Zstd
             throw new InvalidOperationException("zstd failed to compress a frame.");
         }
 
-        return new ArraySegment<byte>(destination, 0, (int)written);
+        return (int)written;
     }
 
     /// <summary>
@@ -137,7 +151,7 @@ internal static partial class Zstd
     [LibraryImport("libzstd.so.1")]
     private static partial nuint ZSTD_compressCCtx(
         nint context,
-        [Out] byte[] destination,
+        Span<byte> destination,
         nuint capacity,
         ReadOnlySpan<byte> source,
         nuint size,

@@ -20,9 +20,13 @@ internal sealed class PackWriter : IDisposable
     private readonly int _frameBytes;
     private readonly long _packBytes;
     private readonly Queue<(
-        Task<ArraySegment<byte>> Compressed,
+        Task<int> Compressing,
+        byte[] Plain,
+        byte[] Compressed,
         List<(ChunkId Id, ChunkType Type, int Offset, int Length)> Chunks)> _inFlight = new();
     private readonly int _maxInFlight = Math.Max(2, Environment.ProcessorCount);
+    private readonly Stack<byte[]> _spareBuffers = new();
+    private readonly int _bufferBytes;
     private readonly FrameBuffer _pages = new();
     private readonly FrameBuffer _nodes = new();
     private readonly List<PackEntry> _packEntries = [];
@@ -46,6 +50,7 @@ internal sealed class PackWriter : IDisposable
         _cipher = cipher;
         _frameBytes = frameBytes;
         _packBytes = packBytes;
+        _bufferBytes = Compression.Zstd.CompressBound(frameBytes) + ObjectCipher.Overhead;
     }
 
     /// <summary>Stored bytes written so far (after compression and encryption).</summary>
@@ -135,9 +140,16 @@ internal sealed class PackWriter : IDisposable
             return;
         }
 
-        byte[] plain = frame.Bytes.ToArray();
+        int length = (int)frame.Bytes.Length;
+        byte[] plain = RentBuffer(length);
+        frame.Bytes.GetBuffer().AsSpan(0, length).CopyTo(plain);
+        byte[] compressed = RentBuffer(Compression.Zstd.CompressBound(length));
         var chunks = new List<(ChunkId, ChunkType, int, int)>(frame.Chunks);
-        _inFlight.Enqueue((Task.Run(() => Compression.Zstd.Compress(plain)), chunks));
+        _inFlight.Enqueue((
+            Task.Run(() => Compression.Zstd.Compress(plain.AsSpan(0, length), compressed)),
+            plain,
+            compressed,
+            chunks));
         frame.Chunks.Clear();
         frame.Bytes.SetLength(0);
         while (_inFlight.Count > _maxInFlight)
@@ -148,18 +160,26 @@ internal sealed class PackWriter : IDisposable
 
     private void WriteOldestFrame()
     {
-        var (compressing, chunks) = _inFlight.Dequeue();
-        var compressed = compressing.GetAwaiter().GetResult();
+        var (compressing, plain, compressed, chunks) = _inFlight.Dequeue();
+        int compressedLength = compressing.GetAwaiter().GetResult();
+        ReturnBuffer(plain);
         EnsurePack();
         long offset = _packStream!.Position;
-        byte[] sealedFrame = _cipher.Seal(PackFormat.FrameType, PackFormat.FrameName(_packId!, offset), compressed);
-        _packStream.Write(sealedFrame);
-        BytesWritten += sealedFrame.Length;
+        int sealedLength = compressedLength + ObjectCipher.Overhead;
+        byte[] sealedFrame = RentBuffer(sealedLength);
+        _cipher.Seal(
+            PackFormat.FrameType,
+            PackFormat.FrameName(_packId!, offset),
+            compressed.AsSpan(0, compressedLength),
+            sealedFrame.AsSpan(0, sealedLength));
+        ReturnBuffer(compressed);
+        _packStream.Write(sealedFrame, 0, sealedLength);
+        ReturnBuffer(sealedFrame);
+        BytesWritten += sealedLength;
         int first = _packEntries.Count;
         foreach (var chunk in chunks)
         {
-            _packEntries.Add(
-                new PackEntry(chunk.Id, chunk.Type, offset, sealedFrame.Length, chunk.Offset, chunk.Length));
+            _packEntries.Add(new PackEntry(chunk.Id, chunk.Type, offset, sealedLength, chunk.Offset, chunk.Length));
             _unwritten.Remove(chunk.Id);
         }
 
@@ -168,6 +188,26 @@ internal sealed class PackWriter : IDisposable
         if (_packStream.Position >= _packBytes)
         {
             FinishPack();
+        }
+    }
+
+    /// <summary>
+    /// A buffer of at least <paramref name="length"/> bytes. Frames' bytes, compressed and sealed,
+    /// pass through a few buffers of one size that are used again, so that a backup does not
+    /// leave three 1 MiB arrays per frame for the garbage collector (whose large-object heap then
+    /// grows by tens of MiB before it is collected).
+    /// </summary>
+    private byte[] RentBuffer(int length) =>
+        length <= _bufferBytes && _spareBuffers.TryPop(out var spare)
+            ? spare
+            : new byte[Math.Max(length, _bufferBytes)];
+
+    private void ReturnBuffer(byte[] buffer)
+    {
+        // At most as many as the frames in flight can use at once.
+        if (buffer.Length == _bufferBytes && _spareBuffers.Count < (2 * _maxInFlight) + 3)
+        {
+            _spareBuffers.Push(buffer);
         }
     }
 
@@ -247,7 +287,7 @@ internal sealed class PackWriter : IDisposable
             _packStream = null;
         }
 
-        foreach (var (compressing, _) in _inFlight)
+        foreach (var (compressing, _, _, _) in _inFlight)
         {
             compressing.ContinueWith(static _ => { }, TaskScheduler.Default).Wait();
         }
