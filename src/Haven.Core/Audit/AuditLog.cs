@@ -222,22 +222,7 @@ public sealed partial class AuditLog
     /// Serialises appends between processes with an OS lock on audit/.lock (released by the kernel
     /// if the holder dies), waiting up to ten seconds.
     /// </summary>
-    private FileStream AcquireAppendLock()
-    {
-        string path = Path.Combine(Folder, ".lock");
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        while (true)
-        {
-            try
-            {
-                return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
-            }
-            catch (IOException) when (DateTime.UtcNow < deadline)
-            {
-                Thread.Sleep(20);
-            }
-        }
-    }
+    private FileStream AcquireAppendLock() => ProcessFileLock.Acquire(Path.Combine(Folder, ".lock"));
 
     [LoggerMessage(EventId = 100, Level = LogLevel.Information, Message = "audit #{Seq} {Type} {Details}")]
     private static partial void LogEvent(ILogger logger, long seq, string type, string details);

@@ -31,7 +31,11 @@ public sealed class RepositoryLock : IDisposable
             operation);
         byte[] content = JsonSerializer.SerializeToUtf8Bytes(holder, RepositoryJson.Default.LockHolder);
         string? broken = null;
-        for (int attempt = 0; attempt < 2; attempt++)
+        // Taking the lock, and breaking a stale one, happen one process at a time: otherwise two
+        // processes could both find the same dead holder, and the slower would delete the lock the
+        // faster had just taken, and both would write.
+        using var guard = ProcessFileLock.Acquire(path + GuardSuffix);
+        for (int attempt = 0; attempt < 3; attempt++)
         {
             try
             {
@@ -47,6 +51,12 @@ public sealed class RepositoryLock : IDisposable
             catch (IOException) when (File.Exists(path))
             {
                 var existing = ReadHolder(path);
+                if (existing is null && !File.Exists(path))
+                {
+                    // Released by its holder between the two looks: try again.
+                    continue;
+                }
+
                 if (existing is null ? !IsAbandonedUnreadable(path, time) : !IsStale(existing))
                 {
                     throw Locked(existing, path);
@@ -59,6 +69,9 @@ public sealed class RepositoryLock : IDisposable
 
         throw Locked(ReadHolder(path), path);
     }
+
+    /// <summary>Suffix of the file beside the lock that serialises taking it (never deleted).</summary>
+    internal const string GuardSuffix = ".guard";
 
     /// <summary>
     /// True while a live writer holds the lock at <paramref name="path"/> (or one on another host,

@@ -87,6 +87,42 @@ public class LocalRepositoryTests
     }
 
     [Fact]
+    public void A_stale_lock_found_by_many_at_once_is_broken_by_exactly_one()
+    {
+        using var folder = new TempFolder();
+        string lockPath = Path.Combine(folder.Path, "lock");
+        using var finished = Process.Start(new ProcessStartInfo("true") { UseShellExecute = false })!;
+        finished.WaitForExit();
+        string stale = $"{{\"host\":\"{Environment.MachineName}\",\"pid\":{finished.Id}," +
+            "\"since\":\"2026-01-01T00:00:00Z\",\"operation\":\"backup\"}";
+        for (int round = 0; round < 20; round++)
+        {
+            File.WriteAllText(lockPath, stale);
+            using var start = new Barrier(6);
+            var takers = Enumerable.Range(0, 6).Select(_ => Task.Factory.StartNew(
+                () =>
+                {
+                    start.SignalAndWait();
+                    try
+                    {
+                        return RepositoryLock.Acquire(lockPath, "backup", TimeProvider.System);
+                    }
+                    catch (BusyException)
+                    {
+                        return null;
+                    }
+                },
+                TaskCreationOptions.LongRunning)).ToArray();
+            var taken = takers.Select(t => t.Result).Where(l => l is not null).ToList();
+
+            // Each taker runs in this process, so the one that took the lock looks alive to the others.
+            Assert.Single(taken);
+            Assert.NotNull(taken[0]!.BrokeStaleLock);
+            taken[0]!.Dispose();
+        }
+    }
+
+    [Fact]
     public void A_lock_from_another_host_is_never_broken()
     {
         using var folder = new TempFolder();
