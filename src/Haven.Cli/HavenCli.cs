@@ -117,7 +117,7 @@ public static class HavenCli
                 "Run as a user that may read and write these files."),
             OperationCanceledException => (
                 ExitCodes.Failed,
-                "Cancelled; nothing was saved, and nothing was replaced.",
+                "Cancelled; no snapshot was recorded, and nothing was replaced.",
                 null),
             _ => (
                 ExitCodes.Failed,

@@ -32,15 +32,41 @@ internal static class AuditedBackup
         }
         catch (Exception e)
         {
-            repository.Audit.Append(AuditEventTypes.BackupFailed, new Dictionary<string, string>
+            try
             {
-                ["source"] = path,
-                ["trigger"] = request.Trigger,
-                ["error"] = e is HavenException ? e.Message : $"{e.GetType().Name}: {e.Message}",
-            });
+                repository.Audit.Append(AuditEventTypes.BackupFailed, new Dictionary<string, string>
+                {
+                    ["source"] = path,
+                    ["trigger"] = request.Trigger,
+                    ["error"] = e is HavenException ? e.Message : $"{e.GetType().Name}: {e.Message}",
+                });
+            }
+            catch (Exception audit) when (audit is IOException or UnauthorizedAccessException)
+            {
+                // The backup's own failure (a full disk, say) is what the caller must see; a started
+                // backup with no outcome is reported as interrupted.
+            }
+
             throw;
         }
 
+        try
+        {
+            AppendCompleted(repository, kind, path, manifest);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new HavenException(
+                $"Snapshot {manifest.Id} was saved, but the audit log could not record it ({e.Message}).",
+                "Free space or fix the permissions of the repository's audit folder; the snapshot restores " +
+                "as it is, and the compliance report counts this backup as interrupted.",
+                e);
+        }
+
+        return manifest;
+    }
+
+    private static void AppendCompleted(LocalRepository repository, string kind, string path, Manifest manifest) =>
         repository.Audit.Append(AuditEventTypes.BackupCompleted, new Dictionary<string, string>
         {
             ["snapshot"] = manifest.Id,
@@ -52,6 +78,4 @@ internal static class AuditedBackup
             ["addedBytes"] = manifest.Stats.AddedBytes.ToString(CultureInfo.InvariantCulture),
             ["seconds"] = manifest.Stats.DurationSeconds.ToString("F3", CultureInfo.InvariantCulture),
         });
-        return manifest;
-    }
 }
