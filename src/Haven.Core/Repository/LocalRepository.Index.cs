@@ -160,6 +160,46 @@ public sealed partial class LocalRepository
     }
 
     /// <summary>
+    /// Indexes the complete packs that no index file lists: a writer killed after it wrote them and
+    /// before it committed its index files leaves them (a backup renames a pack into place only when
+    /// it is whole). Their chunks are then found by later backups, which would otherwise store them
+    /// again. A pack whose header fails authentication is left for <c>check</c> to report, and
+    /// nothing is adopted while the index files themselves are unreadable (rebuild-index is the way
+    /// then). Returns how many packs were adopted.
+    /// </summary>
+    internal int AdoptUnindexedPacks()
+    {
+        try
+        {
+            _ = Index;
+            var packs = new List<(string Pack, long Size, List<PackEntry> Entries)>();
+            foreach (var (pack, path) in PackFiles())
+            {
+                if (IndexedPackSizes.ContainsKey(pack))
+                {
+                    continue;
+                }
+
+                try
+                {
+                    packs.Add((pack, new FileInfo(path).Length, PackFormat.ReadHeader(path, pack, Cipher)));
+                }
+                catch (IntegrityException)
+                {
+                    // Damaged: check names it.
+                }
+            }
+
+            WriteIndexFiles(packs);
+            return packs.Count;
+        }
+        catch (IntegrityException)
+        {
+            return 0;
+        }
+    }
+
+    /// <summary>
     /// Rebuilds the index from the packs' own authenticated headers: writes one new index file
     /// listing every readable pack, then removes the old index files. Damaged packs are left out
     /// and returned, so that the caller can name them.

@@ -293,7 +293,8 @@ public sealed partial class LocalRepository : IDisposable
             TempDirectory);
 
     /// <summary>
-    /// Takes the repository's writer lock and removes temporary files that a crashed writer left behind.
+    /// Takes the repository's writer lock. After a crashed writer, it removes the temporary files it
+    /// left behind and indexes the packs it completed (see <see cref="AdoptUnindexedPacks"/>).
     /// </summary>
     public RepositoryLock Lock(string operation)
     {
@@ -313,9 +314,15 @@ public sealed partial class LocalRepository : IDisposable
         CleanTemporaryFiles();
         if (repositoryLock.BrokeStaleLock is { } broken)
         {
+            int adopted = AdoptUnindexedPacks();
             Audit.Append(
                 AuditEventTypes.LockBroken,
-                new Dictionary<string, string> { ["holder"] = broken, ["operation"] = operation });
+                new Dictionary<string, string>
+                {
+                    ["holder"] = broken,
+                    ["operation"] = operation,
+                    ["adoptedPacks"] = adopted.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                });
         }
 
         return repositoryLock;

@@ -1,4 +1,7 @@
+using System.Diagnostics;
+using System.Globalization;
 using System.Text;
+using Haven.Core.Audit;
 using Haven.Core.Backup;
 using Haven.Core.Repository;
 using Haven.Core.Restore;
@@ -160,6 +163,49 @@ public class SqliteBackupTests
         // The next backup stores everything again, and it restores.
         var manifest = SqliteBackup.Run(repository, database);
         SqliteRestore.Run(repository, manifest, folder.File("restored.db"));
+        Assert.Equal(manifest.Content.Sha256, Fixtures.Sha256(folder.File("restored.db")));
+    }
+
+    [Fact]
+    public void Packs_of_a_killed_backup_are_indexed_once_its_lock_is_broken_and_the_next_backup_reuses_them()
+    {
+        using var folder = new TempFolder();
+        string database = Fixtures.ClinicalDatabase(folder, 16);
+        int packs;
+        using (var repository = Fixtures.NewRepository(folder))
+        {
+            SqliteBackup.Run(repository, database);
+            packs = PackFiles(repository).Count();
+            // What a backup killed before it committed its index files leaves: complete packs, and
+            // its lock naming a process that is gone.
+            foreach (string file in Directory.EnumerateFiles(repository.IndexDirectory))
+            {
+                File.Delete(file);
+            }
+
+            foreach (string file in Directory.EnumerateFiles(repository.SnapshotsDirectory, "*", SearchOption.AllDirectories))
+            {
+                File.Delete(file);
+            }
+
+            using var finished = Process.Start(new ProcessStartInfo("true") { UseShellExecute = false })!;
+            finished.WaitForExit();
+            File.WriteAllText(
+                repository.LockPath,
+                $"{{\"host\":\"{Environment.MachineName}\",\"pid\":{finished.Id}," +
+                "\"since\":\"2026-01-01T00:00:00Z\",\"operation\":\"backup\"}");
+        }
+
+        using var reopened = Fixtures.Reopen(folder);
+        var manifest = SqliteBackup.Run(reopened, database);
+
+        Assert.True(packs > 0);
+        Assert.Equal(0, manifest.Stats.NewChunks);
+        Assert.Equal(packs, PackFiles(reopened).Count());
+        Assert.Contains(
+            reopened.Audit.Events(),
+            e => e.Type == AuditEventTypes.LockBroken && e.Details["adoptedPacks"] == packs.ToString(CultureInfo.InvariantCulture));
+        SqliteRestore.Run(reopened, manifest, folder.File("restored.db"));
         Assert.Equal(manifest.Content.Sha256, Fixtures.Sha256(folder.File("restored.db")));
     }
 
