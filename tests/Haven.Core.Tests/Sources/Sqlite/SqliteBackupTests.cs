@@ -209,6 +209,43 @@ public class SqliteBackupTests
         Assert.Equal(manifest.Content.Sha256, Fixtures.Sha256(folder.File("restored.db")));
     }
 
+    [Fact]
+    public void A_snapshot_saved_whose_completion_cannot_be_audited_is_reported_as_saved_and_restores()
+    {
+        using var folder = new TempFolder();
+        string database = Fixtures.ClinicalDatabase(folder, 1);
+        using var repository = Fixtures.NewRepository(folder);
+        // The backup appends "started" and then "completed"; a folder where the completed event's
+        // file must go makes that one append fail, after the manifest is written.
+        string blocker = Path.Combine(repository.Root, "audit", AuditLog.FileName(repository.Audit.Head().Seq + 2));
+        Directory.CreateDirectory(blocker);
+
+        var error = Assert.Throws<HavenException>(() => SqliteBackup.Run(repository, database));
+
+        string id = Assert.Single(repository.SnapshotIds());
+        Assert.Contains($"Snapshot {id} was saved, but the audit log could not record it", error.Message, StringComparison.Ordinal);
+        // Once the audit log can be written again, the snapshot restores.
+        Directory.Delete(blocker);
+        SqliteRestore.Run(repository, repository.ReadSnapshot(id), folder.File("restored.db"));
+        Assert.Equal(Fixtures.Sha256(database), Fixtures.Sha256(folder.File("restored.db")));
+    }
+
+    [Fact]
+    public void A_failed_backup_whose_failure_cannot_be_audited_still_reports_its_own_error()
+    {
+        using var folder = new TempFolder();
+        string database = Fixtures.CorruptDatabase(folder);
+        using var repository = Fixtures.NewRepository(folder);
+        long failedSeq = repository.Audit.Head().Seq + 2;
+        Directory.CreateDirectory(Path.Combine(repository.Root, "audit", AuditLog.FileName(failedSeq)));
+
+        var error = Assert.ThrowsAny<HavenException>(() => SqliteBackup.Run(repository, database));
+
+        Assert.Equal(ExitCodes.Integrity, error.ExitCode);
+        Assert.Contains("corrupt", error.Message, StringComparison.Ordinal);
+        Assert.Empty(repository.SnapshotIds());
+    }
+
     private static IEnumerable<string> PackFiles(LocalRepository repository) =>
         Directory.EnumerateFiles(repository.DataDirectory, "*", SearchOption.AllDirectories);
 
