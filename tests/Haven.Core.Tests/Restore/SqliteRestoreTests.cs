@@ -119,7 +119,10 @@ public class SqliteRestoreTests
             () => SqliteRestore.VerifyDatabase(folder.File("restored.db"), claimingMore, full: false));
 
         Assert.Contains("PRAGMA quick_check: ok", passed);
-        Assert.Contains($"rows in table '{table}', the manifest says {tables[table]}", error.Message, StringComparison.Ordinal);
+        Assert.Contains(
+            $"rows in table '{table}', the manifest says {tables[table]}",
+            error.Message,
+            StringComparison.Ordinal);
     }
 
     [Fact]

@@ -183,7 +183,8 @@ public class SqliteBackupTests
                 File.Delete(file);
             }
 
-            foreach (string file in Directory.EnumerateFiles(repository.SnapshotsDirectory, "*", SearchOption.AllDirectories))
+            var manifests = Directory.EnumerateFiles(repository.SnapshotsDirectory, "*", SearchOption.AllDirectories);
+            foreach (string file in manifests.ToList())
             {
                 File.Delete(file);
             }
@@ -204,7 +205,8 @@ public class SqliteBackupTests
         Assert.Equal(packs, PackFiles(reopened).Count());
         Assert.Contains(
             reopened.Audit.Events(),
-            e => e.Type == AuditEventTypes.LockBroken && e.Details["adoptedPacks"] == packs.ToString(CultureInfo.InvariantCulture));
+            e => e.Type == AuditEventTypes.LockBroken
+                && e.Details["adoptedPacks"] == packs.ToString(CultureInfo.InvariantCulture));
         SqliteRestore.Run(reopened, manifest, folder.File("restored.db"));
         Assert.Equal(manifest.Content.Sha256, Fixtures.Sha256(folder.File("restored.db")));
     }
@@ -223,7 +225,10 @@ public class SqliteBackupTests
         var error = Assert.Throws<HavenException>(() => SqliteBackup.Run(repository, database));
 
         string id = Assert.Single(repository.SnapshotIds());
-        Assert.Contains($"Snapshot {id} was saved, but the audit log could not record it", error.Message, StringComparison.Ordinal);
+        Assert.Contains(
+            $"Snapshot {id} was saved, but the audit log could not record it",
+            error.Message,
+            StringComparison.Ordinal);
         // Once the audit log can be written again, the snapshot restores.
         Directory.Delete(blocker);
         SqliteRestore.Run(repository, repository.ReadSnapshot(id), folder.File("restored.db"));
