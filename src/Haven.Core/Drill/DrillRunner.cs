@@ -108,9 +108,7 @@ public static class DrillRunner
             Check(failures, checks, "PRAGMA foreign_key_check", ForeignKeyProblem(connection));
             foreach (var (table, rows) in snapshot.Sqlite!.Tables)
             {
-                long actual = SqliteSnapshotReader.Scalar<long>(
-                    connection,
-                    $"SELECT count(*) FROM \"{table.Replace("\"", "\"\"", StringComparison.Ordinal)}\"");
+                long actual = SqliteSnapshotReader.CountRows(connection, table);
                 Check(
                     failures,
                     checks,

@@ -18,15 +18,9 @@ public static class AtomicFile
     /// </summary>
     public static void Write(string path, ReadOnlySpan<byte> content, string tempDirectory, bool overwrite = false)
     {
-        string temp = CreateTempPath(tempDirectory, Path.GetFileName(path));
+        string temp = WriteTemp(content, tempDirectory, Path.GetFileName(path));
         try
         {
-            using (var stream = OpenNew(temp))
-            {
-                stream.Write(content);
-                stream.Flush(flushToDisk: true);
-            }
-
             Commit(temp, path, overwrite);
         }
         catch
@@ -34,6 +28,29 @@ public static class AtomicFile
             TryDelete(temp);
             throw;
         }
+    }
+
+    /// <summary>
+    /// Writes <paramref name="content"/> to a new, fsynced temporary file in
+    /// <paramref name="tempDirectory"/> and returns its path: the first half of <see cref="Write"/>,
+    /// for a file to be put in place later with <see cref="Commit"/>.
+    /// </summary>
+    public static string WriteTemp(ReadOnlySpan<byte> content, string tempDirectory, string hint)
+    {
+        string temp = CreateTempPath(tempDirectory, hint);
+        try
+        {
+            using var stream = OpenNew(temp);
+            stream.Write(content);
+            stream.Flush(flushToDisk: true);
+        }
+        catch
+        {
+            TryDelete(temp);
+            throw;
+        }
+
+        return temp;
     }
 
     /// <summary>Creates a new file that only its owner can read, failing if it exists.</summary>
@@ -54,8 +71,11 @@ public static class AtomicFile
         return new FileStream(path, options);
     }
 
-    /// <summary>Renames a fully written and fsynced temporary file into place and fsyncs the directory.</summary>
-    public static void Commit(string tempPath, string finalPath, bool overwrite = false)
+    /// <summary>
+    /// Renames a fully written and fsynced temporary file into place and, unless the caller will do
+    /// it once for several files, fsyncs the directory.
+    /// </summary>
+    public static void Commit(string tempPath, string finalPath, bool overwrite = false, bool syncDirectory = true)
     {
         string directory = Path.GetDirectoryName(Path.GetFullPath(finalPath))!;
         Directory.CreateDirectory(directory);
@@ -65,7 +85,10 @@ public static class AtomicFile
         }
 
         File.Move(tempPath, finalPath, overwrite);
-        SyncDirectory(directory);
+        if (syncDirectory)
+        {
+            SyncDirectory(directory);
+        }
     }
 
     /// <summary>A unique temporary path in <paramref name="directory"/>, marked with this process id.</summary>

@@ -89,18 +89,10 @@ public sealed partial class LocalRepository
     internal (long Bytes, IReadOnlyList<string> Names) WriteIndexFiles(
         IReadOnlyList<(string Pack, long Size, List<PackEntry> Entries)> packs)
     {
-        long bytes = 0;
-        var names = new List<string>();
-        foreach (var group in packs.Chunk(PacksPerIndexFile))
-        {
-            var staged = StageIndexFile(group);
-            CommitIndexFile(staged);
-            bytes += staged.Bytes;
-            names.Add(staged.Name);
-        }
-
+        var staged = packs.Chunk(PacksPerIndexFile).Select(StageIndexFile).ToList();
+        long bytes = CommitIndexFiles(staged);
         Index.Add(packs.Select(p => (p.Pack, (IReadOnlyList<PackEntry>)p.Entries)));
-        return (bytes, names);
+        return (bytes, [.. staged.Select(s => s.Name)]);
     }
 
     /// <summary>
@@ -111,31 +103,34 @@ public sealed partial class LocalRepository
     internal StagedIndexFile StageIndexFile(IReadOnlyList<(string Pack, long Size, List<PackEntry> Entries)> packs)
     {
         string name = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
-        byte[] sealedObject = Cipher.Seal(IndexType, name, Compression.Zstd.Compress(EncodeIndexFile(packs)));
-        string temp = AtomicFile.CreateTempPath(TempDirectory, "index");
-        try
-        {
-            using var stream = AtomicFile.OpenNew(temp);
-            stream.Write(sealedObject);
-            stream.Flush(flushToDisk: true);
-        }
-        catch
-        {
-            AtomicFile.TryDelete(temp);
-            throw;
-        }
-
+        byte[] sealedObject = SealObject(IndexType, name, EncodeIndexFile(packs));
+        string temp = AtomicFile.WriteTemp(sealedObject, TempDirectory, "index");
         return new StagedIndexFile(name, temp, sealedObject.Length, [.. packs.Select(p => (p.Pack, p.Size))]);
     }
 
-    /// <summary>Renames a staged index file into place: its packs are indexed from now on.</summary>
-    internal void CommitIndexFile(StagedIndexFile staged)
+    /// <summary>
+    /// Renames staged index files into place (the index folder is fsynced once, after the last):
+    /// their packs are indexed from now on. Returns the files' bytes.
+    /// </summary>
+    internal long CommitIndexFiles(IReadOnlyList<StagedIndexFile> staged)
     {
-        AtomicFile.Commit(staged.TempPath, Path.Combine(IndexDirectory, staged.Name));
-        foreach (var (pack, size) in staged.Packs)
+        long bytes = 0;
+        foreach (var file in staged)
         {
-            IndexedPackSizes[pack] = size;
+            AtomicFile.Commit(file.TempPath, Path.Combine(IndexDirectory, file.Name), syncDirectory: false);
+            bytes += file.Bytes;
+            foreach (var (pack, size) in file.Packs)
+            {
+                IndexedPackSizes[pack] = size;
+            }
         }
+
+        if (staged.Count > 0)
+        {
+            AtomicFile.SyncDirectory(IndexDirectory);
+        }
+
+        return bytes;
     }
 
     private static byte[] EncodeIndexFile(IReadOnlyList<(string Pack, long Size, List<PackEntry> Entries)> packs)

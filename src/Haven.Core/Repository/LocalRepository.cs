@@ -345,10 +345,14 @@ public sealed partial class LocalRepository : IDisposable
     /// <summary>Seals and stores a small object (index, snapshot) atomically.</summary>
     internal long WriteObject(string folder, string type, string name, ReadOnlySpan<byte> plaintext)
     {
-        byte[] sealedObject = Cipher.Seal(type, name, Compression.Zstd.Compress(plaintext));
+        byte[] sealedObject = SealObject(type, name, plaintext);
         AtomicFile.Write(Path.Combine(folder, name), sealedObject, TempDirectory);
         return sealedObject.Length;
     }
+
+    /// <summary>A small object's stored form: compressed, then sealed under its type and name.</summary>
+    internal byte[] SealObject(string type, string name, ReadOnlySpan<byte> plaintext) =>
+        Cipher.Seal(type, name, Compression.Zstd.Compress(plaintext));
 
     /// <summary>Reads, authenticates and decompresses a small object.</summary>
     internal byte[] ReadObject(string folder, string type, string name, string where)

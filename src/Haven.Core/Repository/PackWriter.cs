@@ -31,7 +31,6 @@ internal sealed class PackWriter : IDisposable
     private readonly FrameBuffer _nodes = new();
     private readonly List<PackEntry> _packEntries = [];
     private readonly HashSet<ChunkId> _unwritten = [];
-    private readonly List<(string Pack, long Size)> _finished = [];
     private readonly List<(string Pack, long Size, List<PackEntry> Entries)> _unstaged = [];
     private readonly List<StagedIndexFile> _staged = [];
     private IndexMark? _indexMark;
@@ -110,14 +109,8 @@ internal sealed class PackWriter : IDisposable
         _keepPacks = true;
         try
         {
-            long bytes = 0;
-            while (_staged.Count > 0)
-            {
-                _repository.CommitIndexFile(_staged[0]);
-                bytes += _staged[0].Bytes;
-                _staged.RemoveAt(0);
-            }
-
+            long bytes = _repository.CommitIndexFiles(_staged);
+            _staged.Clear();
             _indexMark = null;
             return bytes;
         }
@@ -243,7 +236,6 @@ internal sealed class PackWriter : IDisposable
         _packStream = null;
 
         AtomicFile.Commit(_packTemp!, _repository.PackPath(_packId!));
-        _finished.Add((_packId!, size));
         _unstaged.Add((_packId!, size, [.. _packEntries]));
         _packEntries.Clear();
         _packTemp = null;
@@ -295,22 +287,25 @@ internal sealed class PackWriter : IDisposable
         _inFlight.Clear();
         _pages.Bytes.Dispose();
         _nodes.Bytes.Dispose();
+        RollBackIndex();
+        if (!_keepPacks)
+        {
+            // Nothing was committed: every pack completed is still listed, staged or not.
+            var packs = _unstaged.Select(p => p.Pack).Concat(_staged.SelectMany(f => f.Packs.Select(p => p.Pack)));
+            foreach (string pack in packs)
+            {
+                AtomicFile.TryDelete(_repository.PackPath(pack));
+            }
+        }
+
+        // Staged files already renamed into place are no longer at their temporary paths.
         foreach (var staged in _staged)
         {
             AtomicFile.TryDelete(staged.TempPath);
         }
 
         _staged.Clear();
-        RollBackIndex();
-        if (!_keepPacks)
-        {
-            foreach (var (pack, _) in _finished)
-            {
-                AtomicFile.TryDelete(_repository.PackPath(pack));
-            }
-
-            _finished.Clear();
-        }
+        _unstaged.Clear();
     }
 
     /// <summary>A frame being filled: its bytes and the chunks in it.</summary>

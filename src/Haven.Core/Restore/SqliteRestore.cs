@@ -217,9 +217,7 @@ public static class SqliteRestore
         using var connection = SqliteSnapshotReader.OpenConnection(path);
         foreach (var (table, rows) in snapshot.Sqlite!.Tables)
         {
-            long actual = SqliteSnapshotReader.Scalar<long>(
-                connection,
-                $"SELECT count(*) FROM \"{table.Replace("\"", "\"\"", StringComparison.Ordinal)}\"");
+            long actual = SqliteSnapshotReader.CountRows(connection, table);
             if (actual != rows)
             {
                 throw new IntegrityException(

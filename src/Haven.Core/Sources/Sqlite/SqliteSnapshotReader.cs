@@ -275,9 +275,7 @@ internal sealed class SqliteSnapshotReader : IDisposable
         SchemaHash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(schema.ToString())));
         foreach (string table in tables)
         {
-            Tables[table] = Scalar<long>(
-                _reader!,
-                $"SELECT count(*) FROM \"{table.Replace("\"", "\"\"", StringComparison.Ordinal)}\"");
+            Tables[table] = CountRows(_reader!, table);
         }
     }
 
@@ -389,6 +387,10 @@ internal sealed class SqliteSnapshotReader : IDisposable
         command.CommandText = sql;
         command.ExecuteNonQuery();
     }
+
+    /// <summary>The number of rows in <paramref name="table"/> (any name, quoted here).</summary>
+    internal static long CountRows(SqliteConnection connection, string table) =>
+        Scalar<long>(connection, $"SELECT count(*) FROM \"{table.Replace("\"", "\"\"", StringComparison.Ordinal)}\"");
 
     internal static T Scalar<T>(SqliteConnection connection, string sql)
     {
