@@ -313,7 +313,9 @@ internal sealed class SqliteSnapshotReader : IDisposable
         }
     }
 
-    /// <summary>Makes a statement running on SQLite's connection (from another thread) stop soon with an error.</summary>
+    /// <summary>
+    /// Makes a statement running on SQLite's connection (from another thread) stop soon with an error.
+    /// </summary>
     public void Interrupt()
     {
         if (_reader?.Handle is { } handle)
